@@ -1,0 +1,1 @@
+"""Kernel of Tongban: settings, database, event feed and bus, auth primitives, audit, errors."""

@@ -1,0 +1,85 @@
+"""Settings from `TONGBAN_*` environment variables, with working single-machine defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"TONGBAN_{name}", default)
+
+
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def _list(name: str, default: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in _env(name, default).split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    bus_url: str
+    secret_key: str
+    issuer: str = "tongban"
+    audience: str = "tongban-api"
+    access_token_seconds: int = 900
+    refresh_token_seconds: int = 30 * 24 * 3600
+    upload_limit_bytes: int = 50 * 1024 * 1024
+    json_limit_bytes: int = 1024 * 1024
+    ws_frame_limit_bytes: int = 64 * 1024
+    ws_queue_size: int = 2000
+    ws_hello_seconds: float = 5.0
+    ws_heartbeat_seconds: float = 25.0
+    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    login_attempts_per_account: int = 5
+    login_attempts_per_address: int = 30
+    login_window_seconds: int = 900
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    feed_poll_seconds: float = 1.0
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def load_settings() -> Settings:
+    """Read the environment; generate and keep a secret key under the data folder if none is set."""
+    data_dir = Path(_env("DATA_DIR", "./data")).resolve()
+    default_db = f"sqlite://{data_dir / 'tongban.sqlite3'}"
+    return Settings(
+        data_dir=data_dir,
+        database_url=_env("DATABASE_URL", default_db),
+        bus_url=_env("BUS_URL", "memory://"),
+        secret_key=_env("SECRET_KEY", "") or _stored_secret(data_dir),
+        issuer=_env("ISSUER", "tongban"),
+        access_token_seconds=_int("ACCESS_TOKEN_SECONDS", 900),
+        refresh_token_seconds=_int("REFRESH_TOKEN_SECONDS", 30 * 24 * 3600),
+        upload_limit_bytes=_int("UPLOAD_LIMIT_BYTES", 50 * 1024 * 1024),
+        json_limit_bytes=_int("JSON_LIMIT_BYTES", 1024 * 1024),
+        ws_frame_limit_bytes=_int("WS_FRAME_LIMIT_BYTES", 64 * 1024),
+        ws_queue_size=_int("WS_QUEUE_SIZE", 2000),
+        allowed_origins=_list("ALLOWED_ORIGINS", ""),
+        login_attempts_per_account=_int("LOGIN_ATTEMPTS_PER_ACCOUNT", 5),
+        login_attempts_per_address=_int("LOGIN_ATTEMPTS_PER_ADDRESS", 30),
+        argon2_time_cost=_int("ARGON2_TIME_COST", 3),
+        argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),
+    )
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """The secret kept in `data_dir/secret_key`, created (mode 0600) on first start."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret

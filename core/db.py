@@ -1,0 +1,72 @@
+"""Tortoise set-up for SQLite (WAL) and PostgreSQL, and migrations through tortoise's own engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+# Kept explicit: busy_timeout lets several processes share one SQLite file; NORMAL is safe in WAL.
+SQLITE_PRAGMAS = {"journal_mode": "WAL", "synchronous": "NORMAL", "busy_timeout": "10000"}
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://", "asyncpg://"))
+
+
+def normalise_url(url: str) -> str:
+    """Give SQLite URLs our pragmas (unless set) and PostgreSQL URLs the asyncpg scheme."""
+    if url.startswith("postgresql://"):
+        return "postgres://" + url[len("postgresql://") :]
+    if not url.startswith("sqlite://"):
+        return url
+    parts = urlsplit(url)
+    params = dict(parse_qsl(parts.query))
+    for key, value in SQLITE_PRAGMAS.items():
+        params.setdefault(key, value)
+    return urlunsplit(parts._replace(query=urlencode(params)))
+
+
+def tortoise_config(database_url: str, apps: Mapping[str, str]) -> dict[str, Any]:
+    """A tortoise config with one app per package; each package keeps its own migrations."""
+    return {
+        "connections": {"default": normalise_url(database_url)},
+        "apps": {
+            label: {
+                "models": [module],
+                "migrations": f"{label}.migrations",
+                "default_connection": "default",
+            }
+            for label, module in apps.items()
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def migrate(config: dict[str, Any]) -> None:
+    """Apply every pending migration of every app."""
+    await tortoise_migrate(config=config)
+    await Tortoise.close_connections()
+
+
+async def open_db(config: dict[str, Any], *, run_migrations: bool = True) -> None:
+    if run_migrations:
+        await migrate(config)
+    await Tortoise.init(config=config)
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+def connection() -> BaseDBAsyncClient:
+    return connections.get("default")
+
+
+def dialect() -> str:
+    return connection().capabilities.dialect

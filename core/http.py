@@ -1,0 +1,154 @@
+"""HTTP plumbing shared by every package: JSON in and out, problems, cursors, documented routes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from core.errors import ApiError, BadRequest, PayloadTooLarge, UnsupportedMediaType, Unprocessable
+from core.jsonutil import dumps, loads
+
+M = TypeVar("M", bound=BaseModel)
+Endpoint = Callable[[Request], Awaitable[Response]]
+JSON_LIMIT_DEFAULT = 1024 * 1024
+
+
+class JSONReply(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content).encode()
+
+
+def reply(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    if isinstance(content, BaseModel):
+        content = content.model_dump(mode="json")
+    return JSONReply(content, status_code=status, headers=headers)
+
+
+def problem_reply(error: ApiError, instance: str | None = None) -> Response:
+    return Response(
+        dumps(error.problem(instance)).encode(),
+        status_code=error.status,
+        headers=error.headers,
+        media_type="application/problem+json",
+    )
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it passes `limit` (declared or streamed)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def parse_json(request: Request, model: type[M]) -> M:
+    """Read, decode and validate a JSON body against `model`, as 400/413/415/422 problems."""
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    if content_type not in ("application/json", "") and not content_type.endswith("+json"):
+        raise UnsupportedMediaType("Send the body as application/json.")
+    limit = getattr(request.app.state, "json_limit", JSON_LIMIT_DEFAULT)
+    raw = await read_body(request, limit)
+    try:
+        data = loads(raw.decode("utf-8")) if raw else {}
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}", slug="malformed-json") from exc
+    return validate(model, data)
+
+
+def validate(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise Unprocessable("Some fields are not valid.", errors=field_errors(exc)) from exc
+
+
+def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(item["loc"]), "msg": item["msg"], "type": item["type"]}
+        for item in exc.errors(include_url=False, include_context=False, include_input=False)
+    ]
+
+
+def parse_query(request: Request, model: type[M]) -> M:
+    return validate(model, dict(request.query_params))
+
+
+def path_int(request: Request, name: str) -> int:
+    """A numeric path parameter; anything else is a record that cannot exist (404)."""
+    from core.errors import NotFound
+
+    value = request.path_params.get(name)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        return int(value)
+    raise NotFound()
+
+
+def encode_cursor(value: int | str) -> str:
+    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    """Cursors are opaque to clients; a damaged one is a 400, not a 500."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("The cursor is not valid.", slug="invalid-cursor") from exc
+
+
+def page(items: list[Any], *, limit: int, key: Callable[[Any], int]) -> dict[str, Any]:
+    """`items` fetched with `limit + 1`: the extra one only says that there is more."""
+    more = len(items) > limit
+    items = items[:limit]
+    return {"items": items, "next_cursor": encode_cursor(key(items[-1])) if more and items else None}
+
+
+class ApiRoute(Route):
+    """A route that also describes itself for the OpenAPI document."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Endpoint,
+        *,
+        method: str,
+        summary: str,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        auth: bool = True,
+        tag: str = "",
+    ) -> None:
+        super().__init__(path, endpoint, methods=[method])
+        self.method = method
+        self.summary = summary
+        self.body = body
+        self.query = query
+        self.response = response
+        self.status = status
+        self.auth = auth
+        self.tag = tag
+
+
+def route(path: str, endpoint: Endpoint, method: str, summary: str, **options: Any) -> ApiRoute:
+    return ApiRoute(path, endpoint, method=method, summary=summary, **options)

@@ -1,0 +1,81 @@
+"""Kernel tables: the event feed, the audit chain, scheduled jobs and idempotent replies."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Event(Model):
+    """One entry of the feed: a change that the people of `audience` should hear of.
+
+    `id` is global and strictly increasing in commit order (see `core.tx`), which is what lets a
+    client resume from the last id it processed.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    kind = fields.CharField(max_length=64)
+    audience = fields.CharField(max_length=64)
+    data = fields.TextField()  # JSON, serialised once when written
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "core_event"
+        indexes = (("audience", "id"),)
+
+
+class AuditEntry(Model):
+    """An append-only, hash-chained record of a state change."""
+
+    id = fields.BigIntField(primary_key=True)
+    seq = fields.BigIntField(unique=True)
+    at = fields.DatetimeField()
+    actor_id = fields.IntField(null=True)
+    session_id = fields.CharField(max_length=64, null=True)
+    device_id = fields.IntField(null=True)
+    address = fields.CharField(max_length=64, null=True)
+    action = fields.CharField(max_length=64)
+    record_type = fields.CharField(max_length=64)
+    record_id = fields.CharField(max_length=64)
+    detail = fields.TextField()  # canonical JSON
+    prev_hash = fields.CharField(max_length=64)
+    hash = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "core_audit"
+        indexes = (("record_type", "record_id"),)
+
+
+class Job(Model):
+    """A timed piece of work, run once across all server processes under a lease."""
+
+    id = fields.BigIntField(primary_key=True)
+    name = fields.CharField(max_length=64)
+    key = fields.CharField(max_length=128, unique=True)
+    due_at = fields.DatetimeField(db_index=True)
+    payload = fields.TextField(default="{}")
+    state = fields.CharField(max_length=16, default="pending", db_index=True)
+    attempts = fields.IntField(default=0)
+    lease_owner = fields.CharField(max_length=64, null=True)
+    lease_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    done_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "core_job"
+
+
+class IdempotentReply(Model):
+    """The first reply to a write carrying an `Idempotency-Key`, replayed on retries."""
+
+    id = fields.BigIntField(primary_key=True)
+    person_id = fields.IntField()
+    key = fields.CharField(max_length=128)
+    route = fields.CharField(max_length=128)
+    status = fields.IntField()
+    body = fields.TextField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "core_idempotent_reply"
+        unique_together = (("person_id", "key", "route"),)

@@ -1,0 +1,1 @@
+"""Composition root: the app factory, websocket gateway, scheduler, CLI and demo data."""
