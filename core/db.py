@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tortoise import Tortoise, connections
+from tortoise import connections
+from tortoise.context import TortoiseContext
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate as tortoise_migrate
 
@@ -49,19 +50,34 @@ def tortoise_config(database_url: str, apps: Mapping[str, str]) -> dict[str, Any
 
 
 async def migrate(config: dict[str, Any]) -> None:
-    """Apply every pending migration of every app."""
-    await tortoise_migrate(config=config)
-    await Tortoise.close_connections()
+    """Apply every pending migration of every app, in a context of its own."""
+    async with TortoiseContext():
+        await tortoise_migrate(config=config)
+
+
+_context: TortoiseContext | None = None
 
 
 async def open_db(config: dict[str, Any], *, run_migrations: bool = True) -> None:
+    """Open the process's database context.
+
+    It is the global fallback context, because uvicorn runs the lifespan and the requests in
+    different tasks, and a task-local context would be invisible to the requests.
+    """
+    global _context
     if run_migrations:
         await migrate(config)
-    await Tortoise.init(config=config)
+    await close_db()
+    _context = TortoiseContext()
+    with _context:  # current only while initialising; the global fallback serves afterwards
+        await _context.init(config=config, _enable_global_fallback=True)
 
 
 async def close_db() -> None:
-    await Tortoise.close_connections()
+    global _context
+    if _context is not None:
+        await _context.close_connections()
+        _context = None
 
 
 def connection() -> BaseDBAsyncClient:

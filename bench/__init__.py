@@ -1,0 +1,1 @@
+"""Benchmarks that print figures (`python bench/ws_fanout.py`)."""

@@ -1,0 +1,211 @@
+"""HTTP routes of login, the caller's own account and devices, and the org directory."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core.errors import NotFound
+from core.http import parse_json, parse_query, path_int, reply, route
+from directory import actions, login, queries
+from directory.auth import authenticate, client_address
+from directory.login import AuthKit, TokenGrant
+from directory.models import Session
+from directory.schemas import (
+    DeviceCreate, DevicePublic, GroupCreate, LoginRequest, PeopleQuery, PersonCreate,
+    PositionCreate, RefreshRequest, TokenPair, UnitCreate, UnitPeopleQuery, UnitUpdate,
+)
+
+
+def _kit(request: Request) -> AuthKit:
+    kit: AuthKit = request.app.state.auth
+    return kit
+
+
+def _pair(grant: TokenGrant) -> dict[str, object]:
+    person = grant.person
+    return {
+        "access_token": grant.access_token, "refresh_token": grant.refresh_token,
+        "token_type": "bearer", "expires_in": grant.expires_in,
+        "user": {"id": person.id, "username": person.username,
+                 "display_name": person.display_name},
+    }
+
+
+async def login_person(request: Request) -> Response:
+    body = await parse_json(request, LoginRequest)
+    grant = await login.do_login(
+        body.username, body.password, kit=_kit(request), address=client_address(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    return reply(_pair(grant))
+
+
+async def refresh_session(request: Request) -> Response:
+    body = await parse_json(request, RefreshRequest)
+    return reply(_pair(await login.do_refresh(body.refresh_token, kit=_kit(request))))
+
+
+async def logout_session(request: Request) -> Response:
+    actor = await authenticate(request)
+    session = await Session.get(id=actor.session_id)
+    await login.do_end_session(session, reason="logout")
+    return Response(status_code=204)
+
+
+async def show_me(request: Request) -> Response:
+    actor = await authenticate(request)
+    return reply(await queries.me_public(actor))
+
+
+async def register_device(request: Request) -> Response:
+    actor = await authenticate(request)
+    body = await parse_json(request, DeviceCreate)
+    device = await actions.do_register_device(
+        actor=actor, name=body.name, platform=body.platform, public_jwk=body.public_jwk
+    )
+    return reply(queries.device_public(device), status=201)
+
+
+async def list_devices(request: Request) -> Response:
+    actor = await authenticate(request)
+    return reply({"items": await queries.list_devices(actor)})
+
+
+async def revoke_device(request: Request) -> Response:
+    actor = await authenticate(request)
+    device = await queries.access_device(actor, path_int(request, "device_id"))
+    return reply(queries.device_public(await actions.do_revoke_device(device, actor=actor)))
+
+
+async def show_unit(request: Request) -> Response:
+    actor = await authenticate(request)
+    unit = await queries.access_unit(actor, path_int(request, "unit_id"))
+    return reply(await queries.unit_with_children(unit))
+
+
+async def list_unit_people(request: Request) -> Response:
+    actor = await authenticate(request)
+    unit = await queries.access_unit(actor, path_int(request, "unit_id"))
+    query = parse_query(request, UnitPeopleQuery)
+    return reply(await queries.list_unit_people(
+        unit, include_subunits=query.include_subunits, limit=query.limit, cursor=query.cursor
+    ))
+
+
+async def search_people(request: Request) -> Response:
+    await authenticate(request)
+    query = parse_query(request, PeopleQuery)
+    return reply(await queries.list_people(q=query.q, limit=query.limit, cursor=query.cursor))
+
+
+async def show_person(request: Request) -> Response:
+    actor = await authenticate(request)
+    person = await queries.access_person(actor, path_int(request, "person_id"))
+    [public] = await queries.people_public([person])
+    return reply(public)
+
+
+async def create_unit(request: Request) -> Response:
+    actor = await authenticate(request)
+    body = await parse_json(request, UnitCreate)
+    parent = await _parent_unit(actor, body.parent_id)
+    unit = await actions.do_create_unit(parent, actor=actor, name=body.name, level=int(body.level))
+    return reply(queries.unit_public(unit), status=201)
+
+
+async def _parent_unit(actor: object, parent_id: int | None) -> object:
+    if parent_id is None:
+        return None
+    try:
+        return await queries.access_unit(actor, parent_id)  # type: ignore[arg-type]
+    except NotFound as exc:
+        raise NotFound("The parent unit does not exist.") from exc
+
+
+async def rename_unit(request: Request) -> Response:
+    actor = await authenticate(request)
+    unit = await queries.access_unit(actor, path_int(request, "unit_id"))
+    body = await parse_json(request, UnitUpdate)
+    return reply(queries.unit_public(await actions.do_rename_unit(unit, actor=actor, name=body.name)))
+
+
+async def create_person(request: Request) -> Response:
+    actor = await authenticate(request)
+    body = await parse_json(request, PersonCreate)
+    unit = await queries.access_unit(actor, body.unit_id)
+    person = await actions.do_create_person(
+        unit, actor=actor, passwords=_kit(request).passwords, username=body.username,
+        display_name=body.display_name, password=body.password, title=body.position,
+        roles=list(body.roles),
+    )
+    [public] = await queries.people_public([person])
+    return reply(public, status=201)
+
+
+async def add_position(request: Request) -> Response:
+    actor = await authenticate(request)
+    person = await queries.access_person(actor, path_int(request, "person_id"))
+    body = await parse_json(request, PositionCreate)
+    unit = await queries.access_unit(actor, body.unit_id)
+    position = await actions.do_add_position(
+        person, actor=actor, unit=unit, title=body.title, roles=list(body.roles)
+    )
+    return reply({"id": position.id, "unit_id": unit.id, "title": position.title,
+                  "roles": position.roles}, status=201)
+
+
+async def remove_position(request: Request) -> Response:
+    actor = await authenticate(request)
+    position = await queries.access_position(actor, path_int(request, "position_id"))
+    await actions.do_remove_position(position, actor=actor)
+    return Response(status_code=204)
+
+
+async def create_group(request: Request) -> Response:
+    actor = await authenticate(request)
+    body = await parse_json(request, GroupCreate)
+    group = await actions.do_create_group(actor=actor, name=body.name, member_ids=body.member_ids)
+    return reply({"id": group.id, "name": group.name, "owner_id": group.owner_id,
+                  "member_ids": sorted(set(body.member_ids) | {actor.id})}, status=201)
+
+
+async def revoke_person_sessions(request: Request) -> Response:
+    actor = await authenticate(request)
+    person = await queries.access_person(actor, path_int(request, "person_id"))
+    ended = await actions.do_revoke_sessions(person, actor=actor)
+    return reply({"ended": ended})
+
+
+routes = [
+    route("/v1/auth/login", login_person, "POST", "Log in (登录)", body=LoginRequest,
+          response=TokenPair, auth=False, tag="auth"),
+    route("/v1/auth/refresh", refresh_session, "POST", "Rotate the refresh token",
+          body=RefreshRequest, response=TokenPair, auth=False, tag="auth"),
+    route("/v1/auth/logout", logout_session, "POST", "End this session", status=204, tag="auth"),
+    route("/v1/me", show_me, "GET", "The caller, their positions and units", tag="auth"),
+    route("/v1/devices", register_device, "POST", "Register a device key", body=DeviceCreate,
+          response=DevicePublic, status=201, tag="devices"),
+    route("/v1/devices", list_devices, "GET", "My devices", tag="devices"),
+    route("/v1/devices/{device_id}", revoke_device, "DELETE", "Revoke a device", tag="devices"),
+    route("/v1/org/units", create_unit, "POST", "Create a unit", body=UnitCreate, status=201,
+          tag="org"),
+    route("/v1/org/units/{unit_id}", show_unit, "GET", "A unit with its children", tag="org"),
+    route("/v1/org/units/{unit_id}", rename_unit, "PATCH", "Rename a unit", body=UnitUpdate,
+          tag="org"),
+    route("/v1/org/units/{unit_id}/people", list_unit_people, "GET", "People of a unit",
+          query=UnitPeopleQuery, tag="org"),
+    route("/v1/org/people", search_people, "GET", "Search people by name", query=PeopleQuery,
+          tag="org"),
+    route("/v1/org/people", create_person, "POST", "Create a person", body=PersonCreate,
+          status=201, tag="org"),
+    route("/v1/org/people/{person_id}", show_person, "GET", "A person", tag="org"),
+    route("/v1/org/people/{person_id}/positions", add_position, "POST", "Add a position",
+          body=PositionCreate, status=201, tag="org"),
+    route("/v1/org/positions/{position_id}", remove_position, "DELETE", "Remove a position",
+          status=204, tag="org"),
+    route("/v1/org/people/{person_id}/revoke-sessions", revoke_person_sessions, "POST",
+          "End every session of a person (admin)", tag="org"),
+    route("/v1/org/groups", create_group, "POST", "Create a group", body=GroupCreate,
+          status=201, tag="org"),
+]

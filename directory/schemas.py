@@ -1,0 +1,133 @@
+"""Request and reply shapes of the directory, login and device routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from directory.policy import Role, parse_level
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+Username = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9_.\-]{2,64}$")
+]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=10_000)
+
+
+class LoginRequest(Strict):
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class RefreshRequest(Strict):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class UserPublic(BaseModel):
+    id: int
+    username: str
+    display_name: str
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    user: UserPublic
+
+
+class DeviceCreate(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    platform: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    public_jwk: dict[str, Any]
+
+
+class DevicePublic(BaseModel):
+    id: int
+    name: str
+    platform: str
+    public_jwk: dict[str, Any]
+    thumbprint: str
+    created_at: str
+    revoked_at: str | None
+
+
+class UnitCreate(Strict):
+    name: Name
+    parent_id: int | None = None
+    level: int | str
+
+    @field_validator("level")
+    @classmethod
+    def known_level(cls, value: int | str) -> int:
+        level = parse_level(value)
+        if level is None:
+            raise ValueError("level must be 1–6 or province, city, county, township, village, grid")
+        return int(level)
+
+
+class UnitUpdate(Strict):
+    name: Name
+
+
+class UnitPublic(BaseModel):
+    id: int
+    name: str
+    level: int
+    level_name: str
+    parent_id: int | None
+    path: list[int]
+
+
+class PersonCreate(Strict):
+    username: Username
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    password: Password
+    unit_id: int
+    position: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    roles: list[Literal["unit_admin", "clerk", "leader"]] = Field(default_factory=list)
+
+
+class PositionCreate(Strict):
+    unit_id: int
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""
+    roles: list[Literal["unit_admin", "clerk", "leader"]] = Field(default_factory=list)
+
+
+class PersonPublic(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    positions: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class GroupCreate(Strict):
+    name: Name
+    member_ids: Annotated[list[int], Field(min_length=1, max_length=5000)]
+
+
+class ListQuery(Strict):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: str | None = None
+
+
+class PeopleQuery(ListQuery):
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""
+
+
+class UnitPeopleQuery(ListQuery):
+    include_subunits: bool = False
+
+
+class EventsQuery(Strict):
+    after: Annotated[int, Field(ge=0)] = 0
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100
+
+
+ROLES = Role.ALL

@@ -1,0 +1,121 @@
+"""The app factory: builds each part once and wires the packages together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket
+
+from core.bus import install_bus, make_bus
+from core.config import Settings, load_settings
+from core.db import close_db, open_db
+from core.errors import ApiError, MethodNotAllowed, NotFound, ServerError
+from core.feed import REFRESH_KINDS, FeedPump, register_audience_resolver
+from core.http import problem_reply
+from core.ratelimit import RateLimiter
+from core.scheduler import Scheduler
+from core.security import Passwords, TokenIssuer
+from directory.login import AuthKit
+from directory.queries import audiences_for
+from directory.routes import routes as directory_routes
+from server.apps import database_config
+from server.gateway import Gateway
+from server.openapi import build_openapi
+from server.routes import routes as server_routes
+
+log = logging.getLogger("tongban")
+
+
+def wire_packages() -> None:
+    """Hooks and audiences that packages contribute (idempotent)."""
+    register_audience_resolver(audiences_for)
+    REFRESH_KINDS.add("org.membership.changed")
+
+
+def build_auth(settings: Settings) -> AuthKit:
+    window = settings.login_window_seconds
+    return AuthKit(
+        tokens=TokenIssuer(settings.secret_key, settings.issuer, settings.audience),
+        passwords=Passwords(time_cost=settings.argon2_time_cost,
+                            memory_kib=settings.argon2_memory_kib),
+        access_lifetime=timedelta(seconds=settings.access_token_seconds),
+        refresh_lifetime=timedelta(seconds=settings.refresh_token_seconds),
+        per_account=RateLimiter(limit=settings.login_attempts_per_account, window_seconds=window),
+        per_address=RateLimiter(limit=settings.login_attempts_per_address, window_seconds=window),
+    )
+
+
+async def api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return problem_reply(exc, request.url.path)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    mapped: ApiError
+    if exc.status_code == 404:
+        mapped = NotFound("No such route.")
+    elif exc.status_code == 405:
+        mapped = MethodNotAllowed("This route does not take that method.")
+    else:
+        mapped = ApiError(str(exc.detail))
+        mapped.status = exc.status_code
+    return problem_reply(mapped, request.url.path)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_reply(ServerError("Something went wrong on our side."), request.url.path)
+
+
+def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
+    settings = settings or load_settings()
+    wire_packages()
+    gateway = Gateway(
+        queue_size=settings.ws_queue_size, heartbeat=settings.ws_heartbeat_seconds,
+        hello_timeout=settings.ws_hello_seconds, frame_limit=settings.ws_frame_limit_bytes,
+        origins=settings.allowed_origins,
+    )
+
+    async def feed_socket(ws: WebSocket) -> None:
+        await gateway.serve(ws)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await open_db(database_config(settings.database_url), run_migrations=run_migrations)
+        bus = make_bus(settings.bus_url)
+        await bus.connect()
+        install_bus(bus)
+        pump = FeedPump(bus, poll_seconds=settings.feed_poll_seconds)
+        pump.listeners.append(gateway.on_events)
+        await pump.start()
+        scheduler = Scheduler()
+        scheduler.start()
+        app.state.pump, app.state.scheduler = pump, scheduler
+        try:
+            yield
+        finally:
+            await scheduler.stop()
+            await pump.stop()
+            await bus.disconnect()
+            await close_db()
+
+    routes = [*directory_routes, *server_routes, WebSocketRoute("/v1/ws", feed_socket)]
+    app = Starlette(
+        routes=routes, lifespan=lifespan,
+        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},
+    )
+    app.state.settings = settings
+    app.state.auth = build_auth(settings)
+    app.state.gateway = gateway
+    app.state.json_limit = settings.json_limit_bytes
+    app.state.openapi = build_openapi(routes)
+    return app

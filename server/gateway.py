@@ -1,0 +1,248 @@
+"""The websocket gateway (`/v1/ws`): hello → ready → missed events → live, per device.
+
+Each event is serialised once into a frame and the same string is queued for every connection
+in its audience. Every connection has a bounded queue and its own writer; one that falls too far
+behind is closed with 4429 (it will resume), never waited on. Events that change what a person may
+hear (`REFRESH_KINDS`) make that person's connections re-read their audiences and replay from the
+database, so joining a group mid-stream loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import defaultdict
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from core.errors import ApiError
+from core.feed import REFRESH_KINDS, audiences_of, head_id, read_for
+from core.jsonutil import dumps, loads
+from core.tx import StoredEvent
+from directory.auth import Actor, actor_from_token, client_address
+
+log = logging.getLogger(__name__)
+REPLAY_PAGE = 500
+
+
+class Close:
+    NORMAL = 1000
+    TOO_BIG = 1009
+    BAD_FRAME = 4400
+    UNAUTHORIZED = 4401
+    ORIGIN = 4403
+    SESSION_ENDED = 4410
+    TOO_SLOW = 4429
+
+
+def event_frame(event: StoredEvent) -> str:
+    """The one serialisation of an event shared by every recipient (`data` is stored JSON)."""
+    return (
+        f'{{"type":"event","id":{event.id},"kind":{json.dumps(event.kind)},'
+        f'"at":{json.dumps(event.at)},"data":{event.data}}}'
+    )
+
+
+class Connection:
+    def __init__(self, ws: WebSocket, actor: Actor, queue_size: int) -> None:
+        self.ws = ws
+        self.person_id = actor.id
+        self.session_id = actor.session_id
+        self.audiences: set[str] = set()
+        self.queue: asyncio.Queue[tuple[int, str, bool]] = asyncio.Queue(queue_size)
+        self.last_sent = 0
+        self.close_code: int | None = None
+        self.stopped = asyncio.Event()
+
+    def offer(self, event_id: int, frame: str, refresh: bool = False) -> None:
+        try:
+            self.queue.put_nowait((event_id, frame, refresh))
+        except asyncio.QueueFull:
+            self.stop(Close.TOO_SLOW)
+
+    def stop(self, code: int) -> None:
+        if self.close_code is None:
+            self.close_code = code
+        self.stopped.set()
+
+
+class Gateway:
+    """Connections of this process, indexed by audience and by session."""
+
+    def __init__(self, *, queue_size: int, heartbeat: float, hello_timeout: float,
+                 frame_limit: int, origins: tuple[str, ...]) -> None:
+        self.queue_size = queue_size
+        self.heartbeat = heartbeat
+        self.hello_timeout = hello_timeout
+        self.frame_limit = frame_limit
+        self.origins = origins
+        self.by_audience: dict[str, set[Connection]] = defaultdict(set)
+        self.by_session: dict[str, set[Connection]] = defaultdict(set)
+        self.by_person: dict[int, set[Connection]] = defaultdict(set)
+
+    @property
+    def connection_count(self) -> int:
+        return sum(len(conns) for conns in self.by_session.values())
+
+    def index(self, conn: Connection, audiences: set[str]) -> None:
+        for audience in conn.audiences - audiences:
+            self._discard(self.by_audience, audience, conn)
+        for audience in audiences:
+            self.by_audience[audience].add(conn)
+        conn.audiences = audiences
+        self.by_session[conn.session_id].add(conn)
+        self.by_person[conn.person_id].add(conn)
+
+    def remove(self, conn: Connection) -> None:
+        for audience in conn.audiences:
+            self._discard(self.by_audience, audience, conn)
+        self._discard(self.by_session, conn.session_id, conn)
+        self._discard(self.by_person, conn.person_id, conn)
+
+    @staticmethod
+    def _discard(index: dict[object, set[Connection]], key: object, conn: Connection) -> None:
+        conns = index.get(key)
+        if conns is not None:
+            conns.discard(conn)
+            if not conns:
+                del index[key]
+
+    def on_events(self, events: list[StoredEvent]) -> None:
+        """Pump listener: fan each event out to the queues of its audience."""
+        for event in events:
+            if event.kind == "session.revoked":
+                self._end_session(event)
+            conns = self.by_audience.get(event.audience)
+            if not conns:
+                continue
+            frame = event_frame(event)
+            refresh = event.kind in REFRESH_KINDS
+            for conn in tuple(conns):
+                conn.offer(event.id, frame, refresh)
+
+    def _end_session(self, event: StoredEvent) -> None:
+        session_id = loads(event.data).get("session_id")
+        for conn in tuple(self.by_session.get(session_id, ())):
+            conn.stop(Close.SESSION_ENDED)
+
+    def origin_allowed(self, ws: WebSocket) -> bool:
+        """Browsers send Origin; native apps need not. Browsers must be on the allowlist."""
+        origin = ws.headers.get("origin")
+        return origin is None or "*" in self.origins or origin in self.origins
+
+    async def serve(self, ws: WebSocket) -> None:
+        await ws.accept()
+        if not self.origin_allowed(ws):
+            await ws.close(Close.ORIGIN, "origin not allowed")
+            return
+        hello = await self._hello(ws)
+        if hello is None:
+            return
+        actor, after = hello
+        conn = Connection(ws, actor, self.queue_size)
+        self.index(conn, await audiences_of(actor.id))
+        try:
+            await self._run(conn, actor, after)
+        finally:
+            self.remove(conn)
+
+    async def _hello(self, ws: WebSocket) -> tuple[Actor, int] | None:
+        try:
+            async with asyncio.timeout(self.hello_timeout):
+                raw = await ws.receive_text()
+            frame = loads(raw) if len(raw) <= self.frame_limit else None
+            if not isinstance(frame, dict) or frame.get("type") != "hello":
+                raise ValueError("not a hello")
+            after = frame.get("after", 0)
+            if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+                raise ValueError("bad resume point")
+            token = frame.get("token")
+            if not isinstance(token, str):
+                raise ValueError("no token")
+            actor = await actor_from_token(
+                ws.app.state.auth.tokens, token, address=client_address(ws)
+            )
+            return actor, after
+        except (TimeoutError, ValueError, TypeError, ApiError, KeyError):
+            await _close(ws, Close.UNAUTHORIZED, "hello with a valid token expected")
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        return None
+
+    async def _run(self, conn: Connection, actor: Actor, after: int) -> None:
+        await conn.ws.send_text(dumps({"type": "ready", "last_event_id": await head_id()}))
+        conn.last_sent = after
+        await self.replay(conn)
+        tasks = [
+            asyncio.create_task(self._write(conn)),
+            asyncio.create_task(self._read(conn)),
+            asyncio.create_task(conn.stopped.wait()),
+            asyncio.create_task(asyncio.sleep(max(0.0, actor.token_expires - time.time()))),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if conn.close_code is None and tasks[3] in done:
+            conn.close_code = Close.UNAUTHORIZED  # the access token expired: refresh, resume
+        if conn.close_code is not None:
+            await _close(conn.ws, conn.close_code, "")
+
+    async def replay(self, conn: Connection) -> None:
+        """Send what the person may see after `last_sent`, up to the head, in pages."""
+        upto = await head_id()
+        while conn.last_sent < upto:
+            events = await read_for(conn.audiences, after=conn.last_sent, upto=upto,
+                                    limit=REPLAY_PAGE)
+            for event in events:
+                await conn.ws.send_text(event_frame(event))
+                conn.last_sent = event.id
+            if len(events) < REPLAY_PAGE:
+                conn.last_sent = max(conn.last_sent, upto)
+                return
+
+    async def _write(self, conn: Connection) -> None:
+        while not conn.stopped.is_set():
+            try:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that races with a queued item, leaving the writer running after close.
+                async with asyncio.timeout(self.heartbeat):
+                    event_id, frame, refresh = await conn.queue.get()
+            except TimeoutError:
+                await conn.ws.send_text('{"type":"ping"}')
+                continue
+            if event_id and event_id <= conn.last_sent:
+                continue  # already sent by a replay
+            await conn.ws.send_text(frame)
+            if event_id:
+                conn.last_sent = event_id
+            if refresh:
+                self.index(conn, await audiences_of(conn.person_id))
+                await self.replay(conn)
+
+    async def _read(self, conn: Connection) -> None:
+        while True:
+            message = await conn.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text") or ""
+            if len(text) > self.frame_limit or message.get("bytes"):
+                conn.stop(Close.TOO_BIG if text else Close.BAD_FRAME)
+                return
+            try:
+                frame = loads(text)
+            except ValueError:
+                conn.stop(Close.BAD_FRAME)
+                return
+            if isinstance(frame, dict) and frame.get("type") == "ping":
+                conn.offer(0, '{"type":"pong"}')
+
+
+async def _close(ws: WebSocket, code: int, reason: str) -> None:
+    with contextlib.suppress(Exception):
+        await ws.close(code, reason)
