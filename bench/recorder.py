@@ -45,6 +45,13 @@ class PhaseStats:
     seconds: float
     latency_ms: list[float]
     fanout_ms: list[float]
+    server_cpu_seconds: float = 0.0
+    client_cpu_seconds: float = 0.0
+
+    @property
+    def cpu_us_per_delivery(self) -> float:
+        """Server CPU time spent per delivery (all of it: HTTP, database, fan-out, sockets)."""
+        return self.server_cpu_seconds * 1e6 / self.deliveries if self.deliveries else 0.0
 
     @property
     def per_second(self) -> float:
@@ -119,12 +126,13 @@ class Recorder:
     def complete(self) -> bool:
         return len(self.latencies) >= self.clients * len(self.published_ns)
 
-    def stats(self) -> PhaseStats:
+    def stats(self, *, server_cpu: float, client_cpu: float) -> PhaseStats:
         first = min(self.published_ns.values(), default=0)
         return PhaseStats(
             events=len(self.published_ns), deliveries=len(self.latencies),
             expected=self.clients * len(self.published_ns),
             seconds=max(0, self.last_arrival - first) / 1e9,
             latency_ms=sorted(ns / 1e6 for ns in self.latencies),
-            fanout_ms=sorted(ns / 1e6 for ns in self.fanouts),
+            fanout_ms=sorted(ns / 1e6 for ns in self.fanouts), server_cpu_seconds=server_cpu,
+            client_cpu_seconds=client_cpu,
         )

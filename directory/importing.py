@@ -70,15 +70,27 @@ class Loc:
     """Where an item stands: `line 7` (CSV) or `units[3]` (JSON, which names the field too)."""
 
     base: str
+    order: tuple[int, ...] = ()  # (line,) or (section, index, …): problems are listed in this order
     dotted: bool = False
 
     def at(self, name: str = "") -> str:
         return f"{self.base}.{name}" if self.dotted and name else self.base
 
 
-class Problems(list[str]):
+class Problems:
+    """Problems found so far, each with its place; listed in file order however found."""
+
+    def __init__(self) -> None:
+        self._found: list[tuple[tuple[int, ...], str]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._found)
+
     def add(self, loc: Loc, name: str, message: str) -> None:
-        self.append(f"{loc.at(name)}: {message}")
+        self._found.append((loc.order, f"{loc.at(name)}: {message}"))
+
+    def failure(self) -> ImportFailed:
+        return ImportFailed([text for _, text in sorted(self._found, key=lambda item: item[0])])
 
 
 @dataclass(eq=False)
@@ -135,7 +147,9 @@ class ImportSummary:
     seconds: float
 
     def __str__(self) -> str:
-        return f"Imported {self.units} units, {self.people} people, {self.groups} groups."
+        people = "person" if self.people == 1 else "people"
+        return (f"Imported {self.units} unit{'s' * (self.units != 1)}, {self.people} {people}, "
+                f"{self.groups} group{'s' * (self.groups != 1)}.")
 
 
 def _show(value: object) -> str:
@@ -301,20 +315,21 @@ def _parse_csv(text: str, errors: Problems) -> OrgPlan:
         if not _header_ok(header, errors):
             return rows.plan
         for cells in reader:
-            _csv_row(rows, header, cells, Loc(f"line {reader.line_num}"), errors)
+            line = reader.line_num
+            _csv_row(rows, header, cells, Loc(f"line {line}", (line,)), errors)
     except csv.Error as exc:
-        errors.append(f"line {reader.line_num}: not valid CSV: {exc}")
+        errors.add(Loc(f"line {reader.line_num}", (reader.line_num,)), "", f"not valid CSV: {exc}")
     return rows.plan
 
 
 def _header_ok(header: list[str], errors: Problems) -> bool:
-    first, before = Loc("line 1"), len(errors)
+    first = Loc("line 1", (1,))
     for name in sorted({n for n in header if n not in HEADER or header.count(n) > 1}):
         problem = "appears twice" if name in HEADER else f"is unknown (use {', '.join(HEADER)})"
         errors.add(first, "", f"column {_show(name)} {problem}")
     if "type" not in header:
         errors.add(first, "", "the header row must name the columns, starting with type")
-    return len(errors) == before
+    return not errors
 
 
 def _csv_row(rows: _CsvPlan, header: list[str], cells: list[str], loc: Loc,
@@ -333,16 +348,16 @@ def _parse_json(text: str, errors: Problems) -> OrgPlan:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        errors.append(f"line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}")
+        errors.add(Loc(f"line {exc.lineno}, column {exc.colno}"), "", f"not valid JSON: {exc.msg}")
         return OrgPlan()
     plan = OrgPlan()
     if not _object_ok(data, "", Loc("file"), errors):
         return plan
-    plan.units = [_unit(raw, loc, errors) for raw, loc in _items(data, "units", "", errors)]
+    plan.units = [_unit(raw, loc, errors) for raw, loc in _items(data, "units", Loc(""), errors)]
     plan.people = [_json_person(raw, loc, errors)
-                   for raw, loc in _items(data, "people", "", errors)]
+                   for raw, loc in _items(data, "people", Loc(""), errors)]
     plan.groups = [_json_group(raw, loc, errors)
-                   for raw, loc in _items(data, "groups", "", errors)]
+                   for raw, loc in _items(data, "groups", Loc(""), errors)]
     return plan
 
 
@@ -355,21 +370,24 @@ def _object_ok(value: object, kind: str, loc: Loc, errors: Problems) -> bool:
     return True
 
 
-def _items(data: dict[str, Any], key: str, base: str,
+def _items(data: dict[str, Any], key: str, parent: Loc,
            errors: Problems) -> Iterator[tuple[dict[str, Any], Loc]]:
+    """The objects listed under `key`, each with its place (`people[3].positions[0]`)."""
     items = data.get(key, [])
+    base = f"{parent.base}.{key}" if parent.base else key
+    order = parent.order or (JSON_KEYS[""].index(key),)
     if not isinstance(items, list):
-        errors.append(f"{base}{key}: must be a list")
+        errors.add(Loc(base, order), "", "must be a list")
         return
     for index, raw in enumerate(items):
-        loc = Loc(f"{base}{key}[{index}]", dotted=True)
+        loc = Loc(f"{base}[{index}]", (*order, index), dotted=True)
         if _object_ok(raw, key, loc, errors):
             yield raw, loc
 
 
 def _json_person(raw: dict[str, Any], loc: Loc, errors: Problems) -> PersonPlan:
     person = _person(raw, loc, errors)
-    for item, where in _items(raw, "positions", f"{loc.base}.", errors):
+    for item, where in _items(raw, "positions", loc, errors):
         if position := _position(item, where, errors):
             person.positions.append(position)
     if not raw.get("positions"):
@@ -384,7 +402,8 @@ def _json_group(raw: dict[str, Any], loc: Loc, errors: Problems) -> GroupPlan:
         errors.add(loc, "members", "members must be a list of usernames")
         members = []
     for index, member in enumerate(members):
-        _username({"members": member}, "members", Loc(f"{loc.base}.members[{index}]"), errors)
+        where = Loc(f"{loc.base}.members[{index}]", loc.order)
+        _username({"members": member}, "members", where, errors)
     names = [owner] + [m for m in members if isinstance(m, str)]
     return GroupPlan(_text(raw, "name", loc, errors), owner, list(dict.fromkeys(names)), loc)
 
@@ -661,7 +680,7 @@ def parse_org(text: str, *, fmt: str) -> OrgPlan:
     errors = Problems()
     plan = _parse(text, fmt, errors)
     if errors:
-        raise ImportFailed(errors)
+        raise errors.failure()
     return plan
 
 
@@ -671,7 +690,7 @@ def _parse(text: str, fmt: str, errors: Problems) -> OrgPlan:
     text = text.removeprefix("\ufeff")
     plan = _parse_csv(text, errors) if fmt == "csv" else _parse_json(text, errors)
     if not errors and not (plan.units or plan.people or plan.groups):
-        errors.append("the file defines no units, people or groups")
+        errors.add(Loc("file"), "", "it defines no units, people or groups")
     _check_plan(plan, errors)
     return plan
 
@@ -692,7 +711,7 @@ async def do_import_org(plan: OrgPlan, *, passwords: Passwords, source: str = ""
         if not person.password:
             errors.add(person.loc, "password", "password is required")
     if errors:
-        raise ImportFailed(errors)
+        raise errors.failure()
     hashes = await hash_passwords(passwords, (person.password or "" for person in plan.people))
     try:
         await _write(plan, hashes, existing, source)
@@ -725,7 +744,7 @@ async def import_org_file(path: str, *, settings: Settings) -> str:
     plan = _parse(text, _format_of(path, text), errors)
     await _check_db(plan, errors)
     if errors:
-        raise ImportFailed(errors)
+        raise errors.failure()
     generated = assign_passwords(plan)
     sheet = _write_sheet(settings.data_dir, generated) if generated else None
     passwords = Passwords(time_cost=settings.argon2_time_cost,

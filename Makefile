@@ -1,0 +1,36 @@
+# Two commands for a newcomer: `make demo` (install, then serve the demo province) and
+# `make test` (install the test extras, then run the whole suite). See README.md.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install install-test demo test test-scale services
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e . -e clients/python
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,postgres,redis]' -e clients/python
+
+demo: install
+	$(BIN)/tongban serve --demo --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	cd clients/python && ../../$(BIN)/python -m pytest -q
+
+# The same suite against PostgreSQL and the Redis bus (this machine's local services).
+test-scale: install-test services
+	TONGBAN_TEST_DATABASE_URL=$(PG_URL) TONGBAN_TEST_BUS_URL=$(REDIS_URL) \
+		$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+services:
+	@bash scripts/services.sh
