@@ -86,11 +86,11 @@ async def list_unit_people(
     unit: Unit, *, include_subunits: bool, limit: int, cursor: str | None
 ) -> dict[str, Any]:
     """People with a position in the unit (or its subtree), by id, cursor-paginated."""
-    positions = Position.filter(unit__path__startswith=unit.path) if include_subunits else (
-        Position.filter(unit_id=unit.id)
+    query = (
+        Person.filter(positions__unit__path__startswith=unit.path) if include_subunits
+        else Person.filter(positions__unit_id=unit.id)
     )
-    ids = positions.values_list("person_id", flat=True)
-    query = Person.filter(id__in=ids, active=True)
+    query = query.filter(active=True).distinct()
     return await _people_page(query, limit=limit, cursor=cursor)
 
 
