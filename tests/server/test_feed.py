@@ -11,6 +11,8 @@ import websockets
 from conftest import Org, Server, logged_in, make_person, unique
 from tongban_client import DeviceKey, EventStream, SessionEnded, TongbanClient
 
+from core.tx import atomic
+
 
 async def drain_until_ended(stream: EventStream, timeout: float) -> list[str]:
     """Read until the server ends the session; the kinds seen on the way."""
@@ -205,4 +207,39 @@ async def test_the_socket_closes_when_the_access_token_expires(
     ws = await raw_socket(server)
     await ws.send(json.dumps({"type": "hello", "token": short, "after": 0}))
     assert await close_code(ws, timeout=4) == 4401
+    await client.aclose()
+
+
+async def test_a_socket_that_sends_no_hello_is_closed(server: Server) -> None:
+    gateway = server.app.state.gateway
+    gateway.hello_timeout, saved = 0.3, gateway.hello_timeout
+    try:
+        ws = await raw_socket(server)
+        assert await close_code(ws, timeout=2) == 4401
+    finally:
+        gateway.hello_timeout = saved
+
+
+async def test_a_consumer_that_falls_too_far_behind_is_closed_not_waited_on(
+    server: Server, admin: TongbanClient, org: Org
+) -> None:
+    """A burst larger than the connection's queue closes it with 4429; the client resumes."""
+    unit, member = await unit_with_member(admin, org)
+    client = await logged_in(server, member)
+    gateway = server.app.state.gateway
+    gateway.queue_size, saved = 2, gateway.queue_size
+    stream = client.events(after=(await client.fetch_events())["last_event_id"])
+    try:
+        await rename(admin, unit["id"], "预热")
+        await take(stream, 1)
+        # Five events of one transaction reach the gateway as one batch:
+        async with atomic() as work:
+            for n in range(5):
+                work.emit("test.burst", f"unit:{unit['id']}", {"n": n})
+        got = await take(stream, 5, timeout=5)
+    finally:
+        gateway.queue_size = saved
+    assert [event["data"]["n"] for event in got] == [0, 1, 2, 3, 4]
+    assert stream.connects >= 2  # it was cut off and resumed without a gap
+    await stream.aclose()
     await client.aclose()
