@@ -49,7 +49,7 @@ class Position(Model):
         "directory.Unit", related_name="positions", on_delete=fields.RESTRICT
     )
     title = fields.CharField(max_length=64, default="")
-    roles = fields.JSONField(default=list)
+    roles: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
     is_primary = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -103,7 +103,7 @@ class Device(Model):
     )
     name = fields.CharField(max_length=64)
     platform = fields.CharField(max_length=32)
-    public_jwk = fields.JSONField()
+    public_jwk: dict[str, str] = fields.JSONField()  # type: ignore[assignment]
     thumbprint = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)

@@ -8,9 +8,9 @@ from starlette.responses import Response
 from core.errors import NotFound
 from core.http import parse_json, parse_query, path_int, reply, route
 from directory import actions, login, queries
-from directory.auth import authenticate, client_address
+from directory.auth import Actor, authenticate, client_address
 from directory.login import AuthKit, TokenGrant
-from directory.models import Session
+from directory.models import Session, Unit
 from directory.schemas import (
     DeviceCreate, DevicePublic, GroupCreate, LoginRequest, PeopleQuery, PersonCreate,
     PositionCreate, RefreshRequest, TokenPair, UnitCreate, UnitPeopleQuery, UnitUpdate,
@@ -114,11 +114,11 @@ async def create_unit(request: Request) -> Response:
     return reply(queries.unit_public(unit), status=201)
 
 
-async def _parent_unit(actor: object, parent_id: int | None) -> object:
+async def _parent_unit(actor: Actor, parent_id: int | None) -> Unit | None:
     if parent_id is None:
         return None
     try:
-        return await queries.access_unit(actor, parent_id)  # type: ignore[arg-type]
+        return await queries.access_unit(actor, parent_id)
     except NotFound as exc:
         raise NotFound("The parent unit does not exist.") from exc
 

@@ -7,13 +7,17 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from core.config import Settings, load_settings
 from core.db import close_db, open_db
 from server.apps import database_config
 
 
-async def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
+T = TypeVar("T")
+
+
+async def _with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     await open_db(database_config(settings.database_url))
     try:
         return await work()

@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from collections import defaultdict
+from typing import TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -26,6 +27,7 @@ from directory.auth import Actor, actor_from_token, client_address
 
 log = logging.getLogger(__name__)
 REPLAY_PAGE = 500
+K = TypeVar("K")
 
 
 class Close:
@@ -103,7 +105,7 @@ class Gateway:
         self._discard(self.by_person, conn.person_id, conn)
 
     @staticmethod
-    def _discard(index: dict[object, set[Connection]], key: object, conn: Connection) -> None:
+    def _discard(index: dict[K, set[Connection]], key: K, conn: Connection) -> None:
         conns = index.get(key)
         if conns is not None:
             conns.discard(conn)
