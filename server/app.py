@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -11,22 +12,20 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import WebSocketRoute
+from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from core.bus import install_bus, make_bus
 from core.config import Settings, load_settings
 from core.db import close_db, open_db
 from core.errors import ApiError, MethodNotAllowed, NotFound, ServerError
-from core.feed import REFRESH_KINDS, FeedPump, register_audience_resolver
+from core.feed import FeedPump
 from core.http import problem_reply
 from core.ratelimit import RateLimiter
 from core.scheduler import Scheduler
 from core.security import Passwords, TokenIssuer
 from directory.login import AuthKit
-from directory.queries import audiences_for
-from directory.routes import routes as directory_routes
-from server.apps import database_config
+from server.apps import FEATURES, database_config
 from server.gateway import Gateway
 from server.openapi import build_openapi
 from server.routes import routes as server_routes
@@ -34,10 +33,13 @@ from server.routes import routes as server_routes
 log = logging.getLogger("tongban")
 
 
-def wire_packages() -> None:
-    """Hooks and audiences that packages contribute (idempotent)."""
-    register_audience_resolver(audiences_for)
-    REFRESH_KINDS.add("org.membership.changed")
+def wire_packages() -> list[BaseRoute]:
+    """Let each feature package register its hooks, audiences and jobs; collect its routes."""
+    routes: list[BaseRoute] = []
+    for package in FEATURES:
+        import_module(f"{package}.wiring").wire()
+        routes.extend(import_module(f"{package}.routes").routes)
+    return routes
 
 
 def build_auth(settings: Settings) -> AuthKit:
@@ -78,7 +80,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
     settings = settings or load_settings()
-    wire_packages()
+    feature_routes = wire_packages()
     gateway = Gateway(
         queue_size=settings.ws_queue_size, heartbeat=settings.ws_heartbeat_seconds,
         hello_timeout=settings.ws_hello_seconds, frame_limit=settings.ws_frame_limit_bytes,
@@ -108,7 +110,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await bus.disconnect()
             await close_db()
 
-    routes = [*directory_routes, *server_routes, WebSocketRoute("/v1/ws", feed_socket)]
+    routes = [*feature_routes, *server_routes, WebSocketRoute("/v1/ws", feed_socket)]
     app = Starlette(
         routes=routes, lifespan=lifespan,
         exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},

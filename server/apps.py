@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
+from tortoise.models import Model
+
 from core.config import load_settings
 from core.db import tortoise_config
 
-APPS = {
-    "core": "core.models",
-    "directory": "directory.models",
-}
+# Dependency order: `server → documents → {approvals, supervision} → files → directory → core`
+# and `server → {messaging, notices} → files → directory → core`.
+PACKAGES = (
+    "core", "directory", "files", "approvals", "supervision", "messaging", "notices",
+)
+FEATURES = PACKAGES[1:]  # packages with routes and wiring
+
+
+def _has_models(package: str) -> bool:
+    module = import_module(f"{package}.models")
+    return any(
+        isinstance(value, type) and issubclass(value, Model) and value.__module__ == module.__name__
+        for value in vars(module).values()
+    )
+
+
+# A package becomes a tortoise app (with its own migrations) once it defines tables.
+APPS = {package: f"{package}.models" for package in PACKAGES if _has_models(package)}
 
 
 def database_config(database_url: str | None = None) -> dict[str, object]:

@@ -9,9 +9,14 @@ from typing import Any, cast
 
 import httpx
 
+from tongban_client.approvals import ApprovalsApi
 from tongban_client.errors import ApiError, SessionEnded
+from tongban_client.files import FilesApi
+from tongban_client.messaging import MessagingApi
+from tongban_client.notices import NoticesApi
 from tongban_client.keys import DeviceKey
 from tongban_client.stream import Backoff, EventStream
+from tongban_client.supervision import SupervisionApi
 
 Id = int | str
 Json = dict[str, Any]
@@ -21,7 +26,7 @@ REFRESH_PATH = "/v1/auth/refresh"
 UNAUTHENTICATED_PATHS = (LOGIN_PATH, REFRESH_PATH)
 
 
-class TongbanClient:
+class TongbanClient(FilesApi, MessagingApi, ApprovalsApi, NoticesApi, SupervisionApi):
     """One signed-in person on one device, talking to one Tongban server."""
 
     def __init__(
