@@ -45,8 +45,10 @@ class PhaseStats:
     seconds: float
     latency_ms: list[float]
     fanout_ms: list[float]
+    write_ms: list[float]
     server_cpu_seconds: float = 0.0
     client_cpu_seconds: float = 0.0
+    other_cpu_seconds: float = 0.0
 
     @property
     def cpu_us_per_delivery(self) -> float:
@@ -61,8 +63,9 @@ class PhaseStats:
     def missed(self) -> int:
         return max(0, self.expected - self.deliveries)
 
-    def p(self, q: float, *, fanout: bool = False) -> float:
-        values = self.fanout_ms if fanout else self.latency_ms
+    def p(self, q: float, part: str = "latency") -> float:
+        """The q-quantile (0.5, 0.99) of `latency`, `fanout` or `write` times, in ms."""
+        values = {"latency": self.latency_ms, "fanout": self.fanout_ms, "write": self.write_ms}[part]
         return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
@@ -126,13 +129,16 @@ class Recorder:
     def complete(self) -> bool:
         return len(self.latencies) >= self.clients * len(self.published_ns)
 
-    def stats(self, *, server_cpu: float, client_cpu: float) -> PhaseStats:
+    def stats(self, *, server_cpu: float, client_cpu: float, other_cpu: float) -> PhaseStats:
         first = min(self.published_ns.values(), default=0)
         return PhaseStats(
             events=len(self.published_ns), deliveries=len(self.latencies),
             expected=self.clients * len(self.published_ns),
             seconds=max(0, self.last_arrival - first) / 1e9,
             latency_ms=sorted(ns / 1e6 for ns in self.latencies),
-            fanout_ms=sorted(ns / 1e6 for ns in self.fanouts), server_cpu_seconds=server_cpu,
-            client_cpu_seconds=client_cpu,
+            fanout_ms=sorted(ns / 1e6 for ns in self.fanouts),
+            write_ms=sorted(max(0, self.commit_ns[seq] - sent) / 1e6  # `at` has µs precision
+                            for seq, sent in self.published_ns.items() if seq in self.commit_ns),
+            server_cpu_seconds=server_cpu,
+            client_cpu_seconds=client_cpu, other_cpu_seconds=other_cpu,
         )

@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +31,11 @@ def cores() -> list[int]:
     return sorted(os.sched_getaffinity(0))
 
 
-def pin_to(core: int | None) -> Callable[[], None] | None:
-    if core is None:
-        return None
-    return lambda: os.sched_setaffinity(0, {core})
+def machine_cpu_seconds() -> float:
+    """CPU time all processes on the machine have used (user, system, interrupts, steal)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -96,8 +96,9 @@ def start_server(name: str, module: str, *, env: dict[str, str], log_dir: Path,
         proc = subprocess.Popen(
             [sys.executable, "-m", module, "--port", str(port), "--loop", loop],
             cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
-            preexec_fn=pin_to(core),
         )
+    if core is not None:  # before it starts any thread: threads inherit the affinity
+        os.sched_setaffinity(proc.pid, {core})
     server = ServerProcess(name, port, proc, log_path)
     _running.append(server)
     server.wait_ready(timeout)
@@ -105,8 +106,8 @@ def start_server(name: str, module: str, *, env: dict[str, str], log_dir: Path,
 
 
 def stop_all() -> None:
-    for server in list(_running):
-        server.stop()
+    while _running:  # stop() takes the server off the list
+        _running[0].stop()
 
 
 atexit.register(stop_all)

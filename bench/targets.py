@@ -10,7 +10,9 @@ publish timestamps; only what sits between the publisher and the sockets differs
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -37,6 +39,13 @@ class Target(Protocol):
     def start(self) -> ServerProcess: ...
     async def hellos(self, server: ServerProcess, clients: int) -> list[bytes]: ...
     async def publisher(self, server: ServerProcess, recorder: Recorder) -> Publisher: ...
+
+
+def scratch_dir(prefix: str) -> Path:
+    """A temporary folder (database, server log) removed when the run ends."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def hello_frame(token: str, after: int) -> bytes:
@@ -92,7 +101,7 @@ class TongbanTarget:
 
     def __init__(self, *, core: int | None, loop: str) -> None:
         self.core, self.loop = core, loop
-        self.data_dir = Path(tempfile.mkdtemp(prefix="tongban-bench-"))
+        self.data_dir = scratch_dir("tongban-bench-")
         self.audience: Audience | None = None
         self.admin = ""
 
@@ -130,7 +139,7 @@ class BareTarget:
 
     def __init__(self, *, core: int | None, loop: str) -> None:
         self.core, self.loop = core, loop
-        self.log_dir = Path(tempfile.mkdtemp(prefix="bare-bench-"))
+        self.log_dir = scratch_dir("bare-bench-")
 
     def start(self) -> ServerProcess:
         return start_server(self.name, "bench.bare_server", env={}, log_dir=self.log_dir,

@@ -43,7 +43,7 @@ def _accept_value(key: str) -> bytes:
     return base64.b64encode(hashlib.sha1(key.encode() + GUID).digest())
 
 
-def _next_frame(buf: bytearray, pos: int) -> tuple[int, int, int] | None:
+def _next_frame(buf: bytes, pos: int) -> tuple[int, int, int] | None:
     """(opcode, payload start, payload end) of the complete frame at `pos`, if there is one."""
     avail = len(buf) - pos
     if avail < 2:
@@ -90,14 +90,17 @@ class FeedSocket(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         now = time.time_ns()  # frames that arrive together were received together
-        self.buffer += data
-        if not self.upgraded and not self._upgrade():
-            return
-        buf, pos = self.buffer, 0
-        while (frame := _next_frame(buf, pos)) is not None:
+        if self.buffer or not self.upgraded:
+            self.buffer += data
+            if not self.upgraded and not self._upgrade():
+                return
+            data, self.buffer = bytes(self.buffer), bytearray()
+        pos = 0  # the usual case: whole frames, parsed straight from what was received
+        while (frame := _next_frame(data, pos)) is not None:
             opcode, start, pos = frame
-            self._on_frame(opcode, bytes(buf[start:pos]), now)
-        del buf[:pos]
+            self._on_frame(opcode, data[start:pos], now)
+        if pos < len(data):
+            self.buffer += data[pos:]
 
     def _upgrade(self) -> bool:
         end = self.buffer.find(b"\r\n\r\n")

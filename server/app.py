@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         pump = FeedPump(bus, poll_seconds=settings.feed_poll_seconds)
         pump.listeners.append(gateway.on_events)
         await pump.start()
+        gateway.start()
         scheduler = Scheduler()
         scheduler.start()
         app.state.pump, app.state.scheduler = pump, scheduler
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             yield
         finally:
             await scheduler.stop()
+            await gateway.stop()
             await pump.stop()
             await bus.disconnect()
             await close_db()

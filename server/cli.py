@@ -123,7 +123,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
           f"(websocket ws://{args.host}:{args.port}/v1/ws, API /v1/openapi.json)", flush=True)
     uvicorn.run(
         "server.asgi:app", host=args.host, port=args.port, workers=args.workers,
+        # No per-message compression: it costs ~40 KiB of zlib state per socket, and events
+        # are small and serialised once for all recipients.
         ws="websockets-sansio", ws_max_size=settings.ws_frame_limit_bytes,
+        ws_per_message_deflate=False,
         log_level=args.log_level, proxy_headers=True,
     )
     return 0

@@ -27,6 +27,7 @@ from directory.auth import Actor, actor_from_token, client_address
 
 log = logging.getLogger(__name__)
 REPLAY_PAGE = 500
+PING, PONG = '{"type":"ping"}', '{"type":"pong"}'
 K = TypeVar("K")
 
 
@@ -56,8 +57,9 @@ class Connection:
         self.audiences: set[str] = set()
         self.queue: asyncio.Queue[tuple[int, str, bool]] = asyncio.Queue(queue_size)
         self.last_sent = 0
+        self.last_write = time.monotonic()
         self.close_code: int | None = None
-        self.stopped = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
 
     def offer(self, event_id: int, frame: str, refresh: bool = False) -> None:
         try:
@@ -66,9 +68,15 @@ class Connection:
             self.stop(Close.TOO_SLOW)
 
     def stop(self, code: int) -> None:
+        """Close with `code`: the writer and reader end, and `Gateway._run` closes the socket."""
         if self.close_code is None:
             self.close_code = code
-        self.stopped.set()
+        for task in self.tasks:
+            task.cancel()
+
+    @property
+    def stopped(self) -> bool:
+        return self.close_code is not None
 
 
 class Gateway:
@@ -84,6 +92,25 @@ class Gateway:
         self.by_audience: dict[str, set[Connection]] = defaultdict(set)
         self.by_session: dict[str, set[Connection]] = defaultdict(set)
         self.by_person: dict[int, set[Connection]] = defaultdict(set)
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._heartbeat = asyncio.create_task(self._ping_idle())
+
+    async def stop(self) -> None:
+        if self._heartbeat:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+
+    async def _ping_idle(self) -> None:
+        """One timer for all sockets (not one per event): ping those that were quiet too long."""
+        while True:
+            await asyncio.sleep(self.heartbeat / 2)
+            quiet_since = time.monotonic() - self.heartbeat
+            for conns in tuple(self.by_session.values()):
+                for conn in tuple(conns):
+                    if conn.last_write < quiet_since:
+                        conn.offer(0, PING)
 
     @property
     def connection_count(self) -> int:
@@ -178,20 +205,17 @@ class Gateway:
         await conn.ws.send_text(dumps({"type": "ready", "last_event_id": await head_id()}))
         conn.last_sent = after
         await self.replay(conn)
-        tasks = [
-            asyncio.create_task(self._write(conn)),
-            asyncio.create_task(self._read(conn)),
-            asyncio.create_task(conn.stopped.wait()),
-            asyncio.create_task(asyncio.sleep(max(0.0, actor.token_expires - time.time()))),
-        ]
+        conn.tasks = [asyncio.create_task(self._write(conn)), asyncio.create_task(self._read(conn))]
+        expiry = asyncio.get_running_loop().call_later(
+            max(0.0, actor.token_expires - time.time()), conn.stop, Close.UNAUTHORIZED
+        )  # the access token expired: the client refreshes and resumes
         try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(conn.tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in tasks:
+            expiry.cancel()
+            for task in conn.tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        if conn.close_code is None and tasks[3] in done:
-            conn.close_code = Close.UNAUTHORIZED  # the access token expired: refresh, resume
+            await asyncio.gather(*conn.tasks, return_exceptions=True)
         if conn.close_code is not None:
             await _close(conn.ws, conn.close_code, "")
 
@@ -209,18 +233,12 @@ class Gateway:
                 return
 
     async def _write(self, conn: Connection) -> None:
-        while not conn.stopped.is_set():
-            try:
-                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
-                # that races with a queued item, leaving the writer running after close.
-                async with asyncio.timeout(self.heartbeat):
-                    event_id, frame, refresh = await conn.queue.get()
-            except TimeoutError:
-                await conn.ws.send_text('{"type":"ping"}')
-                continue
+        while not conn.stopped:
+            event_id, frame, refresh = await conn.queue.get()
             if event_id and event_id <= conn.last_sent:
                 continue  # already sent by a replay
             await conn.ws.send_text(frame)
+            conn.last_write = time.monotonic()
             if event_id:
                 conn.last_sent = event_id
             if refresh:
@@ -242,7 +260,7 @@ class Gateway:
                 conn.stop(Close.BAD_FRAME)
                 return
             if isinstance(frame, dict) and frame.get("type") == "ping":
-                conn.offer(0, '{"type":"pong"}')
+                conn.offer(0, PONG)
 
 
 async def _close(ws: WebSocket, code: int, reason: str) -> None:

@@ -71,6 +71,7 @@ class Server:
         config = uvicorn.Config(
             self.app, host="127.0.0.1", port=self.port, ws="websockets-sansio",
             log_level="warning", lifespan="on", ws_max_size=self.settings.ws_frame_limit_bytes,
+            ws_per_message_deflate=False,
         )
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve())
