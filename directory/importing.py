@@ -34,12 +34,19 @@ from core.tx import Work, atomic
 from directory.actions import notify_membership, notify_unit_changed
 from directory.models import Group, GroupMember, Person, Position, Unit
 from directory.policy import (
-    LEVEL_LABELS, MAX_DEPTH, Level, Role, child_level_ok, parse_level, path_of,
+    LEVEL_LABELS,
+    MAX_DEPTH,
+    Level,
+    Role,
+    child_level_ok,
+    parse_level,
+    path_of,
 )
 
 USERNAME = re.compile(r"[a-z0-9_.\-]{2,64}")
 REF = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
-UNIT_ID = re.compile(r"#([0-9]{1,18})")
+UNIT_ID = re.compile(r"#([0-9]{1,10})")
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
 MIN_PASSWORD = 8
 LIMITS = {"name": 128, "display_name": 64, "title": 64}
 CSV_COLUMNS = {
@@ -211,11 +218,11 @@ def _unit_ref(raw: Mapping[str, Any], name: str, loc: Loc, errors: Problems, *,
         if required:
             errors.add(loc, name, f"{name} is required")
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
     text = value.strip() if isinstance(value, str) else ""
-    if match := UNIT_ID.fullmatch(text):
-        return int(match.group(1))
+    match = UNIT_ID.fullmatch(text)
+    number = int(match.group(1)) if match else value
+    if isinstance(number, int) and not isinstance(number, bool) and 0 < number <= MAX_ID:
+        return number
     if REF.fullmatch(text):
         return text
     errors.add(loc, name, f"{name} {_show(value)} is neither a ref nor a unit id like \"#12\"")
@@ -339,7 +346,7 @@ def _csv_row(rows: _CsvPlan, header: list[str], cells: list[str], loc: Loc,
     if len(cells) > len(header):
         errors.add(loc, "", f"the row has {len(cells)} cells but the header only {len(header)}")
         return
-    rows.add({name: cell.strip() for name, cell in zip(header, cells)}, loc, errors)
+    rows.add({name: cell.strip() for name, cell in zip(header, cells, strict=False)}, loc, errors)
 
 
 # --- JSON --------------------------------------------------------------------------------------
@@ -436,11 +443,13 @@ def _place_units(units: dict[str, UnitPlan], errors: Problems) -> None:
         unit.chain, unit.anchor = 0, None
     for start in units.values():
         trail: list[UnitPlan] = []
+        seen: set[UnitPlan] = set()  # plans hash by identity (eq=False)
         node: UnitPlan | None = start
-        while node is not None and node.chain == 0 and node not in trail:
+        while node is not None and node.chain == 0 and node not in seen:
             trail.append(node)
+            seen.add(node)
             node = units.get(node.parent) if isinstance(node.parent, str) else None
-        if node is not None and node in trail:
+        if node is not None and node in seen:
             loop = " → ".join(unit.ref for unit in [*trail[trail.index(node):], node])
             errors.add(node.loc, "parent", f"parents go round in a loop: {loop}")
         _set_chain(trail, node)
@@ -567,11 +576,14 @@ async def hash_passwords(passwords: Passwords, plain: Iterable[str]) -> dict[str
     if not distinct:
         return {}
     loop = asyncio.get_running_loop()
-    with ThreadPoolExecutor(max_workers=min(len(distinct), os.cpu_count() or 1)) as pool:
+    pool = ThreadPoolExecutor(max_workers=min(len(distinct), os.cpu_count() or 1))
+    try:
         hashed = await asyncio.gather(
             *(loop.run_in_executor(pool, passwords.hash, password) for password in distinct)
         )
-    return dict(zip(distinct, hashed))
+    finally:  # if cancelled, drop the queued hashes rather than wait minutes for them
+        pool.shutdown(wait=False, cancel_futures=True)
+    return dict(zip(distinct, hashed, strict=True))
 
 
 async def _write(plan: OrgPlan, hashes: dict[str, str], existing: dict[int, Unit],
@@ -604,7 +616,7 @@ async def _insert_units(units: list[UnitPlan], existing: dict[int, Unit]) -> dic
         await Unit.bulk_create(rows, batch_size=CHUNK)
         found = await Unit.filter(path__startswith=f"{marker}{chain}/").values_list("path", "id")
         ids = {str(path): int(pk) for path, pk in found}
-        for (unit, parent), row in zip(batch, rows):
+        for (unit, parent), row in zip(batch, rows, strict=True):
             row.id = ids[row.path]
             row.path = path_of(parent.path if parent else "/", row.id)
             placed[unit.ref] = row
@@ -716,8 +728,8 @@ async def do_import_org(plan: OrgPlan, *, passwords: Passwords, source: str = ""
     try:
         await _write(plan, hashes, existing, source)
     except IntegrityError as exc:  # someone took a username or removed a unit meanwhile
-        raise ImportFailed([f"the database changed during the import ({exc}); "
-                            "nothing was imported, please run it again"]) from exc
+        problem = f"the database changed during the import ({exc}); nothing was imported"
+        raise ImportFailed([f"{problem}, please run it again"]) from exc
     seconds = time.perf_counter() - started
     return ImportSummary(len(plan.units), len(plan.people), len(plan.groups), seconds)
 
@@ -764,8 +776,11 @@ async def import_org_file(path: str, *, settings: Settings) -> str:
 def _read(path: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ImportFailed([f"{path}: cannot be read as UTF-8 text ({exc})"]) from exc
+    except OSError as exc:
+        raise ImportFailed([f"{path}: cannot be read ({exc.strerror or exc})"]) from exc
+    except UnicodeDecodeError as exc:  # Excel's plain "CSV" is GBK in China
+        hint = "save the file as UTF-8 (in Excel: “CSV UTF-8”)"
+        raise ImportFailed([f"{path}: byte {exc.start} is not UTF-8; {hint}"]) from exc
 
 
 def _format_of(path: str, text: str) -> str:
