@@ -18,6 +18,7 @@ from core.db import migrate
 from core.models import AuditEntry, Event
 from core.security import Passwords
 from directory import importing
+import directory.importing.writer
 from directory.importing import ImportFailed, import_org_file, parse_org
 from directory.models import Group, GroupMember, Person, Position, Unit
 from directory.policy import MAX_DEPTH
@@ -289,7 +290,7 @@ async def test_import_org_failure_while_writing_leaves_nothing(
     async def broken(*args: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(importing, "_insert_groups", broken)
+    monkeypatch.setattr(importing.writer, "_insert_groups", broken)
 
     with pytest.raises(RuntimeError):
         await import_org_file(str(EXAMPLES / "org.json"), settings=settings)
