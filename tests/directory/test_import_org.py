@@ -18,7 +18,6 @@ from core.db import migrate
 from core.models import AuditEntry, Event
 from core.security import Passwords
 from directory import importing
-import directory.importing.writer
 from directory.importing import ImportFailed, import_org_file, parse_org
 from directory.models import Group, GroupMember, Person, Position, Unit
 from directory.policy import MAX_DEPTH
