@@ -1,7 +1,204 @@
-"""HTTP routes of this package."""
+"""HTTP routes of notices and meetings (通知公告 / 会议通知)."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from typing import Protocol
+from urllib.parse import quote
 
-routes: list[BaseRoute] = []
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from core.clock import utcnow
+from core.errors import BadRequest
+from core.http import parse_json, parse_query, path_int, reply, route
+from directory.auth import Actor, authenticate
+from notices import actions, queries, stats
+from notices.export import csv_chunks
+from notices.models import Notice
+from notices.policy import Answer
+from notices.schemas import (
+    CheckinIn,
+    CorrectionIn,
+    NoticeCreate,
+    NoticesQuery,
+    ReasonIn,
+    RecipientsQuery,
+    RemindIn,
+    RsvpIn,
+    StatsQuery,
+)
+from notices.views import notice_detail, receipt_public
+
+TAG = "notices"
+
+
+class EndAction(Protocol):
+    async def __call__(self, notice: Notice, *, actor: Actor, reason: str) -> Notice: ...
+
+
+def _wake_scheduler(request: Request) -> None:
+    """Big sends are written by jobs: start them now rather than at the next poll."""
+    scheduler = getattr(request.app.state, "scheduler", None)
+    if scheduler is not None:
+        scheduler.wake()
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and not 1 <= len(key) <= 128:
+        raise BadRequest("Idempotency-Key must be 1 to 128 characters.")
+    return key
+
+
+async def create_notice(request: Request) -> Response:
+    actor = await authenticate(request)
+    draft = await parse_json(request, NoticeCreate)
+    notice = await actions.do_publish_notice(
+        draft, actor=actor, idempotency_key=_idempotency_key(request)
+    )
+    _wake_scheduler(request)
+    return reply(await notice_detail(notice, None), status=201)
+
+
+async def list_notices(request: Request) -> Response:
+    actor = await authenticate(request)
+    query = parse_query(request, NoticesQuery)
+    lister = queries.list_sent if query.box == "sent" else queries.list_inbox
+    return reply(await lister(actor, limit=query.limit, cursor=query.cursor))
+
+
+async def show_notice(request: Request) -> Response:
+    actor = await authenticate(request)
+    access = await queries.access_notice(actor, path_int(request, "notice_id"))
+    return reply(await notice_detail(access.notice, access.receipt))
+
+
+async def read_notice(request: Request) -> Response:
+    actor = await authenticate(request)
+    access = await queries.access_notice(actor, path_int(request, "notice_id"))
+    return reply(receipt_public(await actions.do_read_notice(access, actor=actor)))
+
+
+async def confirm_notice(request: Request) -> Response:
+    actor = await authenticate(request)
+    access = await queries.access_notice(actor, path_int(request, "notice_id"))
+    return reply(receipt_public(await actions.do_confirm_notice(access, actor=actor)))
+
+
+async def answer_rsvp(request: Request) -> Response:
+    actor = await authenticate(request)
+    access = await queries.access_notice(actor, path_int(request, "notice_id"))
+    body = await parse_json(request, RsvpIn)
+    row = await actions.do_answer_rsvp(
+        access, actor=actor, answer=Answer(body.answer), reason=body.reason,
+        substitute_id=body.substitute_id,
+    )
+    return reply(receipt_public(row))
+
+
+async def check_in(request: Request) -> Response:
+    actor = await authenticate(request)
+    access = await queries.access_notice(actor, path_int(request, "notice_id"))
+    body = await parse_json(request, CheckinIn)
+    return reply(receipt_public(await actions.do_check_in(access, actor=actor, code=body.code)))
+
+
+async def show_checkin_code(request: Request) -> Response:
+    actor = await authenticate(request)
+    access = await queries.access_own_notice(actor, path_int(request, "notice_id"))
+    return reply(queries.checkin_code_for(access.notice, utcnow()),
+                 headers={"Cache-Control": "no-store"})
+
+
+async def correct_notice(request: Request) -> Response:
+    actor = await authenticate(request)
+    access = await queries.access_own_notice(actor, path_int(request, "notice_id"))
+    body = await parse_json(request, CorrectionIn)
+    notice = await actions.do_correct_notice(access.notice, actor=actor, change=body)
+    _wake_scheduler(request)
+    return reply(await notice_detail(notice, access.receipt))
+
+
+async def withdraw_notice(request: Request) -> Response:
+    return await _end_notice(request, actions.do_withdraw_notice)
+
+
+async def cancel_meeting(request: Request) -> Response:
+    return await _end_notice(request, actions.do_cancel_meeting)
+
+
+async def _end_notice(request: Request, end: EndAction) -> Response:
+    actor = await authenticate(request)
+    access = await queries.access_own_notice(actor, path_int(request, "notice_id"))
+    body = await parse_json(request, ReasonIn)
+    notice = await end(access.notice, actor=actor, reason=body.reason)
+    _wake_scheduler(request)
+    return reply(await notice_detail(notice, access.receipt))
+
+
+async def remind_notice(request: Request) -> Response:
+    actor = await authenticate(request)
+    access = await queries.access_own_notice(actor, path_int(request, "notice_id"))
+    body = await parse_json(request, RemindIn)
+    result = await actions.do_remind_notice(access.notice, actor=actor, target=body.target)
+    _wake_scheduler(request)
+    return reply(result)
+
+
+async def show_stats(request: Request) -> Response:
+    actor = await authenticate(request)
+    access = await queries.access_own_notice(actor, path_int(request, "notice_id"))
+    query = parse_query(request, StatsQuery)
+    return reply(await stats.notice_stats(access.notice, unit_id=query.unit_id))
+
+
+async def list_recipients(request: Request) -> Response:
+    actor = await authenticate(request)
+    access = await queries.access_own_notice(actor, path_int(request, "notice_id"))
+    query = parse_query(request, RecipientsQuery)
+    return reply(await stats.recipients_page(
+        access.notice, status=query.status, unit_id=query.unit_id, limit=query.limit,
+        cursor=query.cursor,
+    ))
+
+
+async def export_stats(request: Request) -> Response:
+    actor = await authenticate(request)
+    access = await queries.access_own_notice(actor, path_int(request, "notice_id"))
+    name = quote(f"回执-{access.notice.id}.csv")
+    return StreamingResponse(
+        csv_chunks(access.notice), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+    )
+
+
+N = "/v1/notices/{notice_id}"
+routes = [
+    route("/v1/notices", create_notice, "POST", "Send a notice or meeting call (发布通知/会议)",
+          body=NoticeCreate, status=201, tag=TAG),
+    route("/v1/notices", list_notices, "GET", "My inbox or sent notices", query=NoticesQuery,
+          tag=TAG),
+    route(N, show_notice, "GET", "A notice with its files, corrections and my receipt", tag=TAG),
+    route(N + "/read", read_notice, "POST", "Mark read (已读)", tag=TAG),
+    route(N + "/confirm", confirm_notice, "POST", "Confirm receipt (确认收到)", tag=TAG),
+    route(N + "/rsvp", answer_rsvp, "POST", "Answer a meeting call (参会回执)", body=RsvpIn,
+          tag=TAG),
+    route(N + "/checkin", check_in, "POST", "Check in with the code shown (签到)",
+          body=CheckinIn, tag=TAG),
+    route(N + "/checkin-code", show_checkin_code, "GET", "The rotating check-in code (organiser)",
+          tag=TAG),
+    route(N + "/corrections", correct_notice, "POST", "Correct or move (更正/改期), publisher",
+          body=CorrectionIn, tag=TAG),
+    route(N + "/withdraw", withdraw_notice, "POST", "Withdraw (撤回), publisher", body=ReasonIn,
+          tag=TAG),
+    route(N + "/cancel", cancel_meeting, "POST", "Cancel a meeting (取消会议), publisher",
+          body=ReasonIn, tag=TAG),
+    route(N + "/remind", remind_notice, "POST", "Remind those who owe an answer (提醒)",
+          body=RemindIn, tag=TAG),
+    route(N + "/stats", show_stats, "GET", "Counts and lists per unit (统计), publisher",
+          query=StatsQuery, tag=TAG),
+    route(N + "/recipients", list_recipients, "GET", "Recipients and receipts, publisher",
+          query=RecipientsQuery, tag=TAG),
+    route(N + "/stats.csv", export_stats, "GET", "Receipts as CSV (UTF-8 with BOM), publisher",
+          tag=TAG),
+]

@@ -1,7 +1,194 @@
-"""HTTP routes of this package."""
+"""HTTP routes of task supervision (督办): tasks, their lifecycle, the ledger and statistics."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
 
-routes: list[BaseRoute] = []
+from core.clock import utcnow
+from core.errors import NotFound
+from core.http import parse_json, parse_query, path_int, reply, route
+from directory.auth import Actor, authenticate
+from supervision import actions, extensions, ledger, queries
+from supervision.idempotency import checked_key
+from supervision.models import Task
+from supervision.parties import is_lead, is_supervisor
+from supervision.schemas import (
+    CancelIn, CompleteIn, EntriesQuery, ExtensionIn, ProgressIn, RejectIn, ReviewIn, StatsPublic,
+    StatsQuery, TaskCreate, TaskFilters, TaskListQuery, TaskPublic, UrgeIn,
+)
+from supervision.shapes import entry_public, extension_public, task_detail
+from supervision.stats import unit_stats
+
+MAX_ID = 2_147_483_647
+
+
+def _id(request: Request, name: str) -> int:
+    value = path_int(request, name)
+    if value > MAX_ID:
+        raise NotFound()
+    return value
+
+
+async def _task(request: Request) -> tuple[Actor, Task]:
+    actor = await authenticate(request)
+    return actor, await queries.access_task(actor, _id(request, "task_id"))
+
+
+async def _detail(actor: Actor, task: Task, status: int = 200) -> Response:
+    roles = {"lead": await is_lead(actor.id, task), "supervisor": await is_supervisor(actor.id, task)}
+    return reply(await task_detail(task, roles=roles), status=status)
+
+
+async def create_task(request: Request) -> Response:
+    actor = await authenticate(request)
+    key = checked_key(request.headers.get("idempotency-key"))
+    body = await parse_json(request, TaskCreate)
+    parent = await queries.access_task(actor, body.parent_id) if body.parent_id else None
+    task = await actions.do_create_task(parent, actor=actor, draft=body, idempotency_key=key)
+    return await _detail(actor, task, status=201)
+
+
+async def show_task(request: Request) -> Response:
+    actor, task = await _task(request)
+    return await _detail(actor, task)
+
+
+async def list_tasks(request: Request) -> Response:
+    actor = await authenticate(request)
+    filters = parse_query(request, TaskListQuery)
+    query = await queries.ledger_query(actor, filters)
+    return reply(await ledger.list_page(query, limit=filters.limit, cursor=filters.cursor))
+
+
+async def export_tasks(request: Request) -> Response:
+    actor = await authenticate(request)
+    query = await queries.ledger_query(actor, parse_query(request, TaskFilters))
+    headers = {"Content-Disposition": 'attachment; filename="tasks.csv"'}
+    return StreamingResponse(ledger.csv_chunks(query), media_type="text/csv; charset=utf-8",
+                             headers=headers)
+
+
+async def task_stats(request: Request) -> Response:
+    actor = await authenticate(request)
+    unit = await queries.access_oversight(actor, parse_query(request, StatsQuery).unit)
+    return reply(await unit_stats(unit, utcnow()))
+
+
+async def list_entries(request: Request) -> Response:
+    _, task = await _task(request)
+    query = parse_query(request, EntriesQuery)
+    return reply(await ledger.entries_page(task, limit=query.limit, cursor=query.cursor))
+
+
+async def receive_task(request: Request) -> Response:
+    actor, task = await _task(request)
+    return await _detail(actor, await actions.do_receive_task(task, actor=actor))
+
+
+async def report_progress(request: Request) -> Response:
+    actor, task = await _task(request)
+    body = await parse_json(request, ProgressIn)
+    entry = await actions.do_report_progress(
+        task, actor=actor, percent=body.percent, note=body.note, file_ids=body.file_ids
+    )
+    return reply(entry_public(entry), status=201)
+
+
+async def complete_task(request: Request) -> Response:
+    actor, task = await _task(request)
+    body = await parse_json(request, CompleteIn)
+    await actions.do_submit_task(task, actor=actor, report=body.report, file_ids=body.file_ids)
+    return await _detail(actor, task)
+
+
+async def accept_task(request: Request) -> Response:
+    actor, task = await _task(request)
+    body = await parse_json(request, ReviewIn)
+    return await _detail(actor, await actions.do_accept_task(task, actor=actor,
+                                                             comment=body.comment))
+
+
+async def reject_task(request: Request) -> Response:
+    actor, task = await _task(request)
+    body = await parse_json(request, RejectIn)
+    return await _detail(actor, await actions.do_reject_task(task, actor=actor,
+                                                             reason=body.reason))
+
+
+async def cancel_task(request: Request) -> Response:
+    actor, task = await _task(request)
+    body = await parse_json(request, CancelIn)
+    return await _detail(actor, await actions.do_cancel_task(task, actor=actor,
+                                                             reason=body.reason))
+
+
+async def urge_task(request: Request) -> Response:
+    actor, task = await _task(request)
+    body = await parse_json(request, UrgeIn)
+    entry = await actions.do_urge_task(task, actor=actor, message=body.message)
+    return reply(entry_public(entry), status=201)
+
+
+async def request_extension(request: Request) -> Response:
+    actor, task = await _task(request)
+    body = await parse_json(request, ExtensionIn)
+    extension = await extensions.do_request_extension(
+        task, actor=actor, due_at=body.due_at, reason=body.reason
+    )
+    return reply(extension_public(extension), status=201)
+
+
+async def _decide(request: Request, *, approve: bool) -> Response:
+    actor = await authenticate(request)
+    task, extension = await extensions.access_extension(
+        actor, _id(request, "task_id"), _id(request, "extension_id")
+    )
+    body = await parse_json(request, ReviewIn)
+    decided = await extensions.do_decide_extension(
+        extension, task, actor=actor, approve=approve, comment=body.comment
+    )
+    return reply(extension_public(decided))
+
+
+async def approve_extension(request: Request) -> Response:
+    return await _decide(request, approve=True)
+
+
+async def refuse_extension(request: Request) -> Response:
+    return await _decide(request, approve=False)
+
+
+T = "/v1/tasks/{task_id}"
+routes = [
+    route("/v1/tasks", create_task, "POST", "Assign a task or split off a sub-task (交办/分解)",
+          body=TaskCreate, status=201, tag="supervision"),
+    route("/v1/tasks", list_tasks, "GET", "The ledger of tasks (台账)", query=TaskListQuery,
+          tag="supervision"),
+    route("/v1/tasks/export", export_tasks, "GET", "The ledger as CSV (UTF-8 with BOM)",
+          query=TaskFilters, tag="supervision"),
+    route("/v1/tasks/stats", task_stats, "GET", "Statistics per sub-unit (督办统计)",
+          query=StatsQuery, response=StatsPublic, tag="supervision"),
+    route(T, show_task, "GET", "A task", response=TaskPublic, tag="supervision"),
+    route(f"{T}/entries", list_entries, "GET", "The task's record (办理记录)", query=EntriesQuery,
+          tag="supervision"),
+    route(f"{T}/receive", receive_task, "POST", "Sign for a task (签收)", tag="supervision"),
+    route(f"{T}/progress", report_progress, "POST", "Report progress (进展反馈)", body=ProgressIn,
+          status=201, tag="supervision"),
+    route(f"{T}/complete", complete_task, "POST", "Submit as done with evidence (办结报告)",
+          body=CompleteIn, tag="supervision"),
+    route(f"{T}/accept", accept_task, "POST", "Accept the completion (办结)", body=ReviewIn,
+          tag="supervision"),
+    route(f"{T}/reject", reject_task, "POST", "Send back for rework (退回)", body=RejectIn,
+          tag="supervision"),
+    route(f"{T}/cancel", cancel_task, "POST", "Cancel a task (撤销)", body=CancelIn,
+          tag="supervision"),
+    route(f"{T}/urge", urge_task, "POST", "Urge the assignees (催办)", body=UrgeIn, status=201,
+          tag="supervision"),
+    route(f"{T}/extensions", request_extension, "POST", "Request an extension (延期申请)",
+          body=ExtensionIn, status=201, tag="supervision"),
+    route(f"{T}/extensions/{{extension_id}}/approve", approve_extension, "POST",
+          "Approve an extension (延期批准)", body=ReviewIn, tag="supervision"),
+    route(f"{T}/extensions/{{extension_id}}/refuse", refuse_extension, "POST",
+          "Refuse an extension (延期不准)", body=ReviewIn, tag="supervision"),
+]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 from tortoise.context import TortoiseContext
 
@@ -32,8 +34,30 @@ HEADER = "type,ref,name,level,parent,username,display_name,password,unit,title,r
 async def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty, fully migrated database file, copied for each test (migrating takes a second)."""
     path = tmp_path_factory.mktemp("import-org") / "template.sqlite3"
-    await migrate(database_config(f"sqlite://{path}"))
+    if not os.environ.get("TONGBAN_TEST_DATABASE_URL"):
+        await migrate(database_config(f"sqlite://{path}"))
     return path
+
+
+async def private_database(tmp_path: Path, template: Path) -> str:
+    """A fresh database of the engine under test.
+
+    On PostgreSQL it is a database of its own (`<test db>_import`): the models are bound to
+    one SQL dialect at a time, so an SQLite side database would break the PostgreSQL server.
+    """
+    main = os.environ.get("TONGBAN_TEST_DATABASE_URL")
+    if not main:
+        shutil.copyfile(template, tmp_path / "t.sqlite3")
+        return f"sqlite://{tmp_path}/t.sqlite3"
+    url = f"{main}_import"
+    conn = await asyncpg.connect(main.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
+        await conn.execute(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"')
+    finally:
+        await conn.close()
+    await migrate(database_config(url))
+    return url
 
 
 @pytest.fixture
@@ -44,8 +68,7 @@ async def settings(tmp_path: Path, migrated: Path) -> AsyncIterator[Settings]:
     uses; a tortoise context made current for this test only (it wins over the global
     fallback) leaves that server, and its bus, untouched.
     """
-    shutil.copyfile(migrated, tmp_path / "t.sqlite3")
-    url = f"sqlite://{tmp_path}/t.sqlite3"
+    url = await private_database(tmp_path, migrated)
     config = database_config(url)
     server_bus = current_bus()
     install_bus(MemoryBus())

@@ -23,6 +23,12 @@ class ApiBase:
     ) -> Any:
         raise NotImplementedError
 
+    async def request_bytes(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None
+    ) -> bytes:
+        """The raw reply body, whatever its content type (for downloads)."""
+        raise NotImplementedError
+
     async def _object(
         self, method: str, path: str, json: Any = None, params: Mapping[str, Any] | None = None
     ) -> Json:

@@ -12,9 +12,9 @@ import httpx
 from tongban_client.approvals import ApprovalsApi
 from tongban_client.errors import ApiError, SessionEnded
 from tongban_client.files import FilesApi
+from tongban_client.keys import DeviceKey
 from tongban_client.messaging import MessagingApi
 from tongban_client.notices import NoticesApi
-from tongban_client.keys import DeviceKey
 from tongban_client.stream import Backoff, EventStream
 from tongban_client.supervision import SupervisionApi
 
@@ -97,6 +97,21 @@ class TongbanClient(FilesApi, MessagingApi, ApprovalsApi, NoticesApi, Supervisio
             self._authorize(request)
             response = await self._http.send(request)
         return _decode(response)
+
+    async def request_bytes(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None
+    ) -> bytes:
+        """Like `request`, but the reply body is returned as bytes, never decoded (downloads)."""
+        request = self._http.build_request(method, path, params=params)
+        sent_token = self._authorize(request)
+        response = await self._http.send(request)
+        if response.status_code == 401 and self._may_refresh(request):
+            await self.refresh_if_stale(sent_token)
+            self._authorize(request)
+            response = await self._http.send(request)
+        if not response.is_success:
+            raise ApiError.from_response(response)
+        return response.content
 
     async def get(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
         return await self.request("GET", path, params=params)

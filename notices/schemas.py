@@ -1,0 +1,152 @@
+"""Request shapes of the notice and meeting routes (replies are built in `notices.views`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Body = Annotated[str, StringConstraints(max_length=50_000)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Link = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://\S{1,490}$")]
+AgendaItem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Agenda = Annotated[list[AgendaItem], Field(max_length=50)]
+FileIds = Annotated[list[int], Field(max_length=50)]
+Minutes = Annotated[int, Field(ge=1, le=10_080)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AudienceIn(Strict):
+    """Units (with or without sub-units), people and groups; resolved to people when sent."""
+
+    units: Annotated[list[int], Field(max_length=2000)] = Field(default_factory=list)
+    include_subunits: bool = False
+    people: Annotated[list[int], Field(max_length=20_000)] = Field(default_factory=list)
+    groups: Annotated[list[int], Field(max_length=200)] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def someone(self) -> AudienceIn:
+        if not (self.units or self.people or self.groups):
+            raise ValueError("name at least one unit, person or group")
+        return self
+
+
+class MeetingIn(Strict):
+    """When and where (会议时间、地点或线上链接), the agenda (议程) and the check-in rules."""
+
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    location: Place | None = None
+    online_url: Link | None = None
+    agenda: Agenda = Field(default_factory=list)
+    checkin_opens_minutes: Annotated[int, Field(ge=0, le=1440)] = 30
+    late_after_minutes: Annotated[int, Field(ge=0, le=240)] = 0
+
+    @model_validator(mode="after")
+    def sensible(self) -> MeetingIn:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if not (self.location or self.online_url):
+            raise ValueError("give a location or an online_url")
+        return self
+
+
+class NoticeCreate(Strict):
+    kind: Literal["notice", "meeting"]
+    title: Title
+    body: Body = ""
+    audience: AudienceIn
+    urgency: Literal["normal", "urgent", "critical"] = "normal"
+    requires_confirmation: bool = False
+    confirm_deadline: AwareDatetime | None = None
+    meeting: MeetingIn | None = None
+    rsvp_deadline: AwareDatetime | None = None
+    remind_before_minutes: Minutes = 30
+    file_ids: FileIds = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def consistent(self) -> NoticeCreate:
+        if (self.kind == "meeting") != (self.meeting is not None):
+            raise ValueError("a meeting needs `meeting` details, and only a meeting has them")
+        if self.rsvp_deadline and self.meeting and self.rsvp_deadline > self.meeting.starts_at:
+            raise ValueError("rsvp_deadline must not be after the meeting starts")
+        if self.rsvp_deadline and not self.meeting:
+            raise ValueError("only a meeting takes an rsvp_deadline")
+        if self.confirm_deadline and not self.requires_confirmation:
+            raise ValueError("confirm_deadline needs requires_confirmation")
+        return self
+
+
+class MeetingChange(Strict):
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    location: Place | None = None
+    online_url: Link | None = None
+    agenda: Agenda | None = None
+
+
+class CorrectionIn(Strict):
+    """A correction (更正) or a change of a meeting; `note` says why, for everyone."""
+
+    note: Reason
+    title: Title | None = None
+    body: Body | None = None
+    file_ids: FileIds | None = None
+    confirm_deadline: AwareDatetime | None = None
+    rsvp_deadline: AwareDatetime | None = None
+    meeting: MeetingChange | None = None
+
+
+class ReasonIn(Strict):
+    reason: Reason
+
+
+class RsvpIn(Strict):
+    answer: Literal["attend", "decline", "substitute"]
+    reason: Reason | None = None
+    substitute_id: int | None = None
+
+    @model_validator(mode="after")
+    def complete(self) -> RsvpIn:
+        if self.answer == "decline" and not self.reason:
+            raise ValueError("a decline needs a reason")
+        if (self.answer == "substitute") != (self.substitute_id is not None):
+            raise ValueError("substitute_id goes with answer `substitute`, and only with it")
+        return self
+
+
+class CheckinIn(Strict):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")]
+
+
+class RemindIn(Strict):
+    target: Literal["unread", "unconfirmed", "unanswered"] | None = None
+
+
+class ListQuery(Strict):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: str | None = None
+
+
+class NoticesQuery(ListQuery):
+    box: Literal["inbox", "sent"] = "inbox"
+
+
+class StatsQuery(Strict):
+    unit_id: int | None = None
+
+
+Status = Literal[
+    "unread", "read", "confirmed", "unconfirmed", "expected", "attending", "declined",
+    "substituted", "unanswered", "reconfirm", "checked_in", "late", "absent", "substitutes",
+]
+
+
+class RecipientsQuery(ListQuery):
+    status: Status | None = None
+    unit_id: int | None = None

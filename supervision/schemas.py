@@ -1,0 +1,177 @@
+"""Request and reply shapes of the supervision routes (督办)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator,
+)
+
+Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
+# Kept in UTC from here on: SQLite compares stored times as text, so one offset for all.
+When = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+FileIds = Annotated[list[Id], Field(max_length=50)]
+Priority = Literal["normal", "high", "urgent"]  # 一般 / 重要 / 紧急
+Status = Literal[
+    "assigned", "accepted", "in_progress", "submitted", "done", "cancelled", "open", "overdue"
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=20_000)
+
+
+class AssigneesIn(Strict):
+    """Units (each resolved to its leaders and clerks) and people the task is assigned to."""
+
+    units: Annotated[list[Id], Field(max_length=200)] = Field(default_factory=list)
+    people: Annotated[list[Id], Field(max_length=200)] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def someone(self) -> AssigneesIn:
+        if not self.units and not self.people:
+            raise ValueError("assign the task to at least one unit or person")
+        return self
+
+
+class LeadIn(Strict):
+    """The lead (牵头/主办): a unit or a person among the assignees; the rest assist (协办)."""
+
+    type: Literal["unit", "person"]
+    id: Id
+
+
+class SourceIn(Strict):
+    """Where the task comes from (来源): a document, a meeting, a leader's instruction…"""
+
+    type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,31}$")]
+    id: Annotated[str, StringConstraints(max_length=64)] | int | None = None
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class TaskCreate(Strict):
+    title: Title
+    description: Annotated[str, StringConstraints(max_length=20_000)] = ""
+    assignees: AssigneesIn
+    lead: LeadIn | None = None
+    due_at: When
+    priority: Priority = "normal"
+    parent_id: Id | None = None
+    source: SourceIn | None = None
+    file_ids: FileIds = Field(default_factory=list)
+
+
+class ProgressIn(Strict):
+    percent: Annotated[int, Field(ge=0, le=100)]
+    note: Note = ""
+    file_ids: FileIds = Field(default_factory=list)
+
+
+class CompleteIn(Strict):
+    """The completion report (办结报告) and its evidence."""
+
+    report: Required
+    file_ids: FileIds = Field(default_factory=list)
+
+
+class ReviewIn(Strict):
+    comment: Note = ""
+
+
+class RejectIn(Strict):
+    reason: Required
+
+
+class CancelIn(Strict):
+    reason: Required
+
+
+class UrgeIn(Strict):
+    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class ExtensionIn(Strict):
+    due_at: When
+    reason: Required
+
+
+class ExtensionDecisionIn(Strict):
+    decision: Literal["approve", "refuse"]
+    comment: Note = ""
+
+
+class TaskFilters(Strict):
+    """Filters of the ledger (台账) and its CSV export."""
+
+    status: Status | None = None
+    unit: Id | None = None
+    parent: Id | None = None
+    overdue: bool | None = None
+    light: Literal["green", "yellow", "red"] | None = None
+    priority: Priority | None = None
+
+
+class TaskListQuery(TaskFilters):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: str | None = None
+
+
+class StatsQuery(Strict):
+    unit: Id
+
+
+class EntriesQuery(Strict):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: str | None = None
+
+
+class Named(BaseModel):
+    id: int
+    name: str
+
+
+class TaskPublic(BaseModel):
+    id: int
+    title: str
+    state: str
+    priority: str
+    light: str | None
+    overdue: bool
+    due_at: datetime
+    progress: int
+    percent: int
+    rollup_percent: int | None
+    parent_id: int | None
+    unit: Named
+    origin_unit: Named
+    lead: dict[str, Any]
+    source: dict[str, Any] | None
+
+
+class Counts(BaseModel):
+    assigned: int
+    done_on_time: int
+    done_late: int
+    overdue: int
+    open: int
+    cancelled: int
+    completion_rate: float | None
+    average_lateness_hours: float | None
+
+
+class StatsRow(Counts):
+    unit: Named
+
+
+class StatsPublic(BaseModel):
+    unit: Named
+    as_of: datetime
+    yellow_days: int
+    total: Counts
+    own: Counts
+    children: list[StatsRow]
