@@ -1,0 +1,1 @@
+"""Official documents (公文): records, versions, numbering, sending and receiving, 传阅, archive."""
