@@ -10,6 +10,7 @@ from typing import Any, cast
 import httpx
 
 from tongban_client.approvals import ApprovalsApi
+from tongban_client.documents import DocumentsApi
 from tongban_client.errors import ApiError, SessionEnded
 from tongban_client.files import FilesApi
 from tongban_client.keys import DeviceKey
@@ -26,7 +27,9 @@ REFRESH_PATH = "/v1/auth/refresh"
 UNAUTHENTICATED_PATHS = (LOGIN_PATH, REFRESH_PATH)
 
 
-class TongbanClient(FilesApi, MessagingApi, ApprovalsApi, NoticesApi, SupervisionApi):
+class TongbanClient(
+    FilesApi, MessagingApi, ApprovalsApi, DocumentsApi, NoticesApi, SupervisionApi
+):
     """One signed-in person on one device, talking to one Tongban server."""
 
     def __init__(
