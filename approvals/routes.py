@@ -1,7 +1,199 @@
-"""HTTP routes of this package."""
+"""HTTP routes of sign-off chains (签批)."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import Response
 
-routes: list[BaseRoute] = []
+from approvals import absences, actions, inbox, queries, reminders
+from approvals.actions import Subject
+from approvals.schemas import (
+    ChainCreate, ChainPublic, ContentChange, DecisionCreate, DelegateCreate, InboxQuery,
+    OutOfOfficeCreate, PageQuery, ReasonBody, RemindCreate, Resubmit, SignersCreate, VerifyReport,
+)
+from core.errors import BadRequest, NotFound
+from core.http import parse_json, parse_query, path_int, reply, route
+from directory.auth import authenticate
+
+
+async def start_chain(request: Request) -> Response:
+    actor = await authenticate(request)
+    body = await parse_json(request, ChainCreate)
+    chain = await actions.do_start_chain(
+        Subject(body.subject_type, body.subject_id), actor=actor, title=body.title,
+        content_sha256=body.content_sha256, steps=[step.plan() for step in body.steps],
+        cc=body.cc, urgency=body.urgency, due_at=body.due_at, direct=True,
+        idempotency_key=_idempotency_key(request),
+    )
+    return reply(await queries.chain_public(chain), status=201)
+
+
+def row_id(request: Request, name: str) -> int:
+    """A path id; one beyond the INTEGER range names no row (404, not a database error)."""
+    value = path_int(request, name)
+    if value > 2**31 - 1:
+        raise NotFound()
+    return value
+
+
+def chain_id(request: Request) -> int:
+    return row_id(request, "chain_id")
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and not 1 <= len(key.strip()) <= 128:
+        raise BadRequest("An Idempotency-Key has 1 to 128 characters.",
+                         slug="bad-idempotency-key")
+    return key.strip() if key else None
+
+
+async def show_inbox(request: Request) -> Response:
+    actor = await authenticate(request)
+    query = parse_query(request, InboxQuery)
+    return reply(await inbox.list_inbox(actor, box=query.box, limit=query.limit,
+                                        cursor=query.cursor))
+
+
+async def show_chain(request: Request) -> Response:
+    actor = await authenticate(request)
+    chain = await queries.access_chain(actor, chain_id(request))
+    return reply(await queries.chain_public(chain))
+
+
+async def decide_step(request: Request) -> Response:
+    actor = await authenticate(request)
+    chain = await queries.access_chain(actor, chain_id(request))
+    body = await parse_json(request, DecisionCreate)
+    decided = await actions.do_decide_step(
+        chain, actor=actor, step_id=body.step_id, verdict=body.decision, comment=body.comment,
+        signature=body.signature, return_to=body.return_to_step,
+    )
+    return reply(queries.decided_public(decided.decision, decided.chain,
+                                        decided.current_step_id), status=201)
+
+
+async def delegate_step(request: Request) -> Response:
+    actor = await authenticate(request)
+    chain = await queries.access_chain(actor, chain_id(request))
+    body = await parse_json(request, DelegateCreate)
+    chain = await actions.do_delegate_step(chain, actor=actor, step_id=body.step_id,
+                                           delegate_id=body.delegate_id, reason=body.reason)
+    return reply(await queries.chain_public(chain))
+
+
+async def add_signers(request: Request) -> Response:
+    actor = await authenticate(request)
+    chain = await queries.access_chain(actor, chain_id(request))
+    body = await parse_json(request, SignersCreate)
+    chain = await actions.do_add_signers(chain, actor=actor, step_id=body.step_id,
+                                         where=body.where, plan=body.plan())
+    return reply(await queries.chain_public(chain))
+
+
+async def withdraw_chain(request: Request) -> Response:
+    actor = await authenticate(request)
+    chain = await queries.access_chain(actor, chain_id(request))
+    body = await parse_json(request, ReasonBody)
+    chain = await actions.do_withdraw_chain(chain, actor=actor, reason=body.reason)
+    return reply(await queries.chain_public(chain))
+
+
+async def take_back(request: Request) -> Response:
+    actor = await authenticate(request)
+    chain = await queries.access_chain(actor, chain_id(request))
+    chain = await actions.do_take_back(chain, actor=actor)
+    return reply(await queries.chain_public(chain))
+
+
+async def remind_chain(request: Request) -> Response:
+    actor = await authenticate(request)
+    chain = await queries.access_chain(actor, chain_id(request))
+    body = await parse_json(request, RemindCreate)
+    reminded = await reminders.do_remind_chain(chain, actor=actor, message=body.message)
+    return reply({"chain_id": chain.id, "reminded": reminded})
+
+
+async def change_content(request: Request) -> Response:
+    actor = await authenticate(request)
+    chain = await queries.access_chain(actor, chain_id(request))
+    body = await parse_json(request, ContentChange)
+    chain = await actions.do_edit_ad_hoc_content(
+        chain, actor=actor, content_sha256=body.content_sha256,
+        restart_step_id=body.restart_step_id,
+    )
+    return reply(await queries.chain_public(chain))
+
+
+async def resubmit_chain(request: Request) -> Response:
+    actor = await authenticate(request)
+    chain = await queries.access_chain(actor, chain_id(request))
+    body = await parse_json(request, Resubmit)
+    chain = await actions.do_resubmit_chain(chain, actor=actor,
+                                            restart_step_id=body.restart_step_id,
+                                            content_sha256=body.content_sha256)
+    return reply(await queries.chain_public(chain))
+
+
+async def verify_chain(request: Request) -> Response:
+    actor = await authenticate(request)
+    chain = await queries.access_chain(actor, chain_id(request))
+    return reply(await queries.verify_chain(chain))
+
+
+async def set_out_of_office(request: Request) -> Response:
+    actor = await authenticate(request)
+    body = await parse_json(request, OutOfOfficeCreate)
+    absence = await absences.do_set_out_of_office(
+        actor=actor, delegate_id=body.delegate_id, starts_at=body.starts_at, ends_at=body.ends_at
+    )
+    return reply(absences.absence_public(absence), status=201)
+
+
+async def list_out_of_office(request: Request) -> Response:
+    actor = await authenticate(request)
+    query = parse_query(request, PageQuery)
+    return reply(await absences.list_absences(actor, limit=query.limit, cursor=query.cursor))
+
+
+async def cancel_out_of_office(request: Request) -> Response:
+    actor = await authenticate(request)
+    absence = await absences.access_absence(actor, row_id(request, "absence_id"))
+    absence = await absences.do_cancel_out_of_office(absence, actor=actor)
+    return reply(absences.absence_public(absence))
+
+
+CHAIN = "/v1/approvals/{chain_id}"
+OUT_OF_OFFICE = "/v1/approvals/out-of-office"
+routes = [
+    route("/v1/approvals", start_chain, "POST", "Start a sign-off chain (发起签批)",
+          body=ChainCreate, response=ChainPublic, status=201, tag="approvals"),
+    route("/v1/approvals/inbox", show_inbox, "GET", "My inbox: waiting, done, started (待办)",
+          query=InboxQuery, tag="approvals"),
+    route(OUT_OF_OFFICE, set_out_of_office, "POST", "Name a delegate while away (外出委托)",
+          body=OutOfOfficeCreate, status=201, tag="approvals"),
+    route(OUT_OF_OFFICE, list_out_of_office, "GET", "My out-of-office periods",
+          query=PageQuery, tag="approvals"),
+    route(OUT_OF_OFFICE + "/{absence_id}", cancel_out_of_office, "DELETE",
+          "End an out-of-office period", tag="approvals"),
+    route(CHAIN, show_chain, "GET", "A chain: steps, decisions, history", response=ChainPublic,
+          tag="approvals"),
+    route(CHAIN + "/decisions", decide_step, "POST", "Decide on a step, signed (同意/不同意/退回)",
+          body=DecisionCreate, status=201, tag="approvals"),
+    route(CHAIN + "/delegate", delegate_step, "POST", "Hand my place to someone (转交)",
+          body=DelegateCreate, response=ChainPublic, tag="approvals"),
+    route(CHAIN + "/add-signers", add_signers, "POST", "Add signers before or after (加签)",
+          body=SignersCreate, response=ChainPublic, tag="approvals"),
+    route(CHAIN + "/withdraw", withdraw_chain, "POST", "Withdraw the chain (撤回)",
+          body=ReasonBody, response=ChainPublic, tag="approvals"),
+    route(CHAIN + "/take-back", take_back, "POST", "Take back my approval (拿回)",
+          response=ChainPublic, tag="approvals"),
+    route(CHAIN + "/remind", remind_chain, "POST", "Remind who is awaited (催办)",
+          body=RemindCreate, tag="approvals"),
+    route(CHAIN + "/content", change_content, "POST", "The ad-hoc subject changed (实质性修改)",
+          body=ContentChange, response=ChainPublic, tag="approvals"),
+    route(CHAIN + "/resubmit", resubmit_chain, "POST", "Send a returned chain on (重新提交)",
+          body=Resubmit, response=ChainPublic, tag="approvals"),
+    route(CHAIN + "/verify", verify_chain, "GET", "Check every signature again",
+          response=VerifyReport, tag="approvals"),
+]

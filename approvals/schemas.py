@@ -1,0 +1,181 @@
+"""Request and reply shapes of the approval routes (签批)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime, BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StringConstraints,
+    field_validator, model_validator,
+)
+
+from approvals.planning import StepPlan
+from approvals.states import Mode, Verdict, Where
+
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Comment = Annotated[str, StringConstraints(max_length=2000)]
+Reason = Annotated[str, StringConstraints(max_length=500)]
+Urgency = Literal["normal", "urgent", "critical"]  # 平件, 急件, 特急
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]  # a row id (INTEGER on both engines)
+PersonIds = Annotated[list[Id], Field(max_length=100)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=10_000)
+
+
+class PositionRef(Strict):
+    """People holding a post in a unit: by title, by role, or (neither) its leader (负责人)."""
+
+    unit_id: Id
+    title: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    role: Literal["leader", "clerk", "unit_admin"] | None = None
+
+
+class Assignees(Strict):
+    people: PersonIds = []
+    positions: Annotated[list[PositionRef], Field(max_length=20)] = []
+
+    @model_validator(mode="after")
+    def _someone(self) -> Assignees:
+        if not self.people and not self.positions:
+            raise ValueError("name at least one person or position")
+        return self
+
+
+class StepCreate(Strict):
+    """A step: 票签 (`quorum`) takes N of M (an integer) or a share of M (0 < share < 1)."""
+
+    label: Label
+    mode: Mode
+    assignees: Assignees
+    quorum: StrictInt | StrictFloat | None = None
+
+    @model_validator(mode="after")
+    def _quorum(self) -> StepCreate:
+        if (self.mode is Mode.QUORUM) != (self.quorum is not None):
+            raise ValueError("give a quorum with mode 'quorum', and only then")
+        if isinstance(self.quorum, int) and self.quorum < 1:
+            raise ValueError("a quorum count is at least 1")
+        if isinstance(self.quorum, float) and not 0 < self.quorum < 1:
+            raise ValueError("a quorum share lies strictly between 0 and 1")
+        return self
+
+    def plan(self) -> StepPlan:
+        count = self.quorum if isinstance(self.quorum, int) else None
+        share = self.quorum if isinstance(self.quorum, float) else None
+        return StepPlan(self.label, self.mode, list(self.assignees.people),
+                        [p.model_dump() for p in self.assignees.positions], count, share)
+
+
+class ChainCreate(Strict):
+    subject_type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.\-]{0,31}$")]
+    subject_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    content_sha256: Sha256
+    steps: Annotated[list[StepCreate], Field(min_length=1, max_length=20)]
+    cc: PersonIds = []
+    urgency: Urgency = "normal"
+    due_at: AwareDatetime | None = None
+
+    @field_validator("subject_id", mode="before")
+    @classmethod
+    def _text_id(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class DecisionCreate(Strict):
+    step_id: Id
+    decision: Verdict
+    comment: Comment = ""
+    signature: Annotated[str, StringConstraints(min_length=1, max_length=8192)]
+    return_to_step: Id | None = None  # 退回 to this earlier step; none: to the initiator
+
+
+class DelegateCreate(Strict):
+    step_id: Id
+    delegate_id: Id
+    reason: Reason = ""
+
+
+class SignersCreate(StepCreate):
+    """加签: a step of new signers before or after the open step."""
+
+    step_id: Id
+    where: Where
+    label: Label = "加签"
+    mode: Mode = Mode.ALL
+
+
+class ReasonBody(Strict):
+    reason: Reason = ""
+
+
+class RemindCreate(Strict):
+    message: Reason = ""
+
+
+class ContentChange(Strict):
+    """A substantive edit of an ad-hoc subject: the new hash, and where the chain starts again."""
+
+    content_sha256: Sha256
+    restart_step_id: Id | None = None
+
+
+class Resubmit(Strict):
+    restart_step_id: Id | None = None
+    content_sha256: Sha256 | None = None
+
+
+class OutOfOfficeCreate(Strict):
+    delegate_id: Id
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _order(self) -> OutOfOfficeCreate:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class PageQuery(Strict):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = None
+
+
+class InboxQuery(PageQuery):
+    box: Literal["waiting", "done", "started"] = "waiting"
+
+
+class PersonRef(BaseModel):
+    id: int
+    display_name: str
+
+
+class ChainPublic(BaseModel):
+    """A chain with its steps (current round's assignees), decisions, watchers and history."""
+
+    id: int
+    subject_type: str
+    subject_id: str
+    title: str
+    content_sha256: str
+    state: str
+    urgency: Urgency
+    due_at: datetime | None
+    initiator: PersonRef
+    current_step_id: int | None
+    steps: list[dict[str, Any]]
+    decisions: list[dict[str, Any]]
+    watchers: list[PersonRef]
+    history: list[dict[str, Any]]
+
+
+class VerifyReport(BaseModel):
+    chain_id: int
+    ok: bool
+    content_sha256: str
+    decisions: list[dict[str, Any]]
