@@ -1,7 +1,150 @@
-"""HTTP routes of this package."""
+"""HTTP routes of conversations (会话): creating, listing, members, roles, dissolving, mute."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import Response
 
-routes: list[BaseRoute] = []
+from core.errors import Unprocessable, field_error
+from core.http import parse_json, parse_query, path_int, reply, route
+from directory.auth import Actor, authenticate
+from directory.queries import access_unit
+from messaging import actions, queries
+from messaging.message_routes import CONV, message_routes, request_seat
+from messaging.models import Conversation, MemberRole
+from messaging.schemas import (
+    ConversationCreate,
+    ConversationPublic,
+    ConversationUpdate,
+    ListQuery,
+    MembersAdd,
+    MuteSet,
+    OwnerTransfer,
+    RoleSet,
+)
+
+
+async def _shown(actor: Actor, conversation_id: int, status: int = 200) -> Response:
+    seat = await queries.access_conversation(actor, conversation_id)
+    return reply(await queries.show_conversation(seat), status=status)
+
+
+async def create_conversation(request: Request) -> Response:
+    """201 when made; 200 with the existing one for a direct pair or unit group that exists."""
+    actor = await authenticate(request)
+    body = await parse_json(request, ConversationCreate)
+    conversation, created = await _create(actor, body)
+    return await _shown(actor, conversation.id, 201 if created else 200)
+
+
+async def _create(actor: Actor, body: ConversationCreate) -> tuple[Conversation, bool]:
+    if body.kind == "group":
+        title = body.title or "群聊"
+        return await actions.do_create_group(actor=actor, title=title,
+                                             member_ids=body.member_ids), True
+    if body.kind == "direct":
+        if len(body.member_ids) != 1:
+            raise _field("member_ids", "a direct conversation names exactly one other person")
+        return await actions.do_open_direct(actor=actor, other_id=body.member_ids[0])
+    if body.unit_id is None:
+        raise _field("unit_id", "a unit group needs its unit")
+    return await actions.do_open_unit_group(await access_unit(actor, body.unit_id), actor=actor)
+
+
+def _field(name: str, msg: str) -> Unprocessable:
+    return Unprocessable("The conversation is not valid.", errors=[field_error([name], msg,
+                                                                               "invalid")])
+
+
+async def list_conversations(request: Request) -> Response:
+    actor = await authenticate(request)
+    query = parse_query(request, ListQuery)
+    return reply(await queries.list_conversations(actor, limit=query.limit, cursor=query.cursor))
+
+
+async def show_conversation(request: Request) -> Response:
+    _, seat = await request_seat(request)
+    return reply(await queries.show_conversation(seat))
+
+
+async def rename_conversation(request: Request) -> Response:
+    actor, seat = await request_seat(request)
+    body = await parse_json(request, ConversationUpdate)
+    await actions.do_rename_conversation(seat, actor=actor, title=body.title)
+    return await _shown(actor, seat.id)
+
+
+async def list_members(request: Request) -> Response:
+    _, seat = await request_seat(request)
+    query = parse_query(request, ListQuery)
+    return reply(await queries.list_members(seat, limit=query.limit, cursor=query.cursor))
+
+
+async def add_members(request: Request) -> Response:
+    actor, seat = await request_seat(request)
+    body = await parse_json(request, MembersAdd)
+    added = await actions.do_add_members(seat, actor=actor, member_ids=body.member_ids)
+    return reply({"conversation_id": seat.id, "added": added})
+
+
+async def remove_member(request: Request) -> Response:
+    actor, seat = await request_seat(request)
+    await actions.do_remove_member(seat, actor=actor, person_id=path_int(request, "person_id"))
+    return Response(status_code=204)
+
+
+async def leave_conversation(request: Request) -> Response:
+    actor, seat = await request_seat(request)
+    await actions.do_leave_conversation(seat, actor=actor)
+    return Response(status_code=204)
+
+
+async def transfer_owner(request: Request) -> Response:
+    actor, seat = await request_seat(request)
+    body = await parse_json(request, OwnerTransfer)
+    await actions.do_transfer_owner(seat, actor=actor, owner_id=body.owner_id)
+    return await _shown(actor, seat.id)
+
+
+async def set_role(request: Request) -> Response:
+    actor, seat = await request_seat(request)
+    body = await parse_json(request, RoleSet)
+    await actions.do_set_role(seat, actor=actor, person_id=body.person_id,
+                              role=MemberRole(body.role))
+    return reply({"conversation_id": seat.id, "person_id": body.person_id, "role": body.role})
+
+
+async def dissolve_conversation(request: Request) -> Response:
+    actor, seat = await request_seat(request)
+    await actions.do_dissolve_conversation(seat, actor=actor)
+    return await _shown(actor, seat.id)
+
+
+async def mute_conversation(request: Request) -> Response:
+    actor, seat = await request_seat(request)
+    body = await parse_json(request, MuteSet)
+    await actions.do_mute_conversation(seat, actor=actor, muted=body.muted)
+    return await _shown(actor, seat.id)
+
+
+T = "messaging"
+routes = [
+    route("/v1/conversations", create_conversation, "POST",
+          "Start a direct chat, a group, or open a unit group", body=ConversationCreate,
+          response=ConversationPublic, status=201, tag=T),
+    route("/v1/conversations", list_conversations, "GET",
+          "My conversations with unread counts and last messages", query=ListQuery, tag=T),
+    route(CONV, show_conversation, "GET", "A conversation", response=ConversationPublic, tag=T),
+    route(CONV, rename_conversation, "PATCH", "Rename a group", body=ConversationUpdate, tag=T),
+    route(f"{CONV}/members", list_members, "GET", "Members and roles", query=ListQuery, tag=T),
+    route(f"{CONV}/members", add_members, "POST", "Add members", body=MembersAdd, tag=T),
+    route(f"{CONV}/members/{{person_id}}", remove_member, "DELETE", "Remove a member",
+          status=204, tag=T),
+    route(f"{CONV}/leave", leave_conversation, "POST", "Leave a group (退群)", status=204, tag=T),
+    route(f"{CONV}/transfer", transfer_owner, "POST", "Transfer ownership (转让群主)",
+          body=OwnerTransfer, tag=T),
+    route(f"{CONV}/roles", set_role, "POST", "Make or unmake an admin", body=RoleSet, tag=T),
+    route(f"{CONV}/dissolve", dissolve_conversation, "POST", "Dissolve a group (解散)", tag=T),
+    route(f"{CONV}/mute", mute_conversation, "POST", "Mute for me (免打扰)", body=MuteSet, tag=T),
+    *message_routes,
+]
