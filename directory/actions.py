@@ -8,7 +8,7 @@ from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, Unprocessable, field_error
 from core.security import Passwords
 from core.tx import Work, atomic
-from directory.auth import Actor
+from directory.auth import Actor, sessions
 from directory.login import do_end_sessions_of
 from directory.jwk import public_p256, thumbprint
 from directory.models import Device, Group, GroupMember, Person, Position, Session, Unit
@@ -165,9 +165,12 @@ async def do_register_device(
             person_id=actor.id, name=name, platform=platform, public_jwk=jwk, thumbprint=thumb
         )
         await Session.filter(id=actor.session_id).update(device_id=device.id)
+        sessions.drop(actor.session_id)
         work.audit("device.add", "device", device.id, thumbprint=thumb, name=name)
-        work.emit("device.added", f"user:{actor.id}",
-                  {"device_id": device.id, "name": name, "platform": platform})
+        work.emit("device.added", f"user:{actor.id}", {
+            "device_id": device.id, "name": name, "platform": platform,
+            "session_id": actor.session_id,
+        })
     return device
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
 from core.context import Origin, set_origin
 from core.errors import Unauthorized
+from core.jsonutil import loads
 from core.security import TokenIssuer
+from core.tx import StoredEvent
 from directory.models import Person, Position, Session
 from directory.policy import Role
 
@@ -46,16 +49,73 @@ def bearer_token(conn: HTTPConnection) -> str:
     return token.strip()
 
 
+@dataclass
+class OpenSession:
+    person: Person
+    device_id: int | None
+    until: float
+
+
+class SessionCache:
+    """Sessions this process recently found open, so a request need not ask the database.
+
+    An entry is dropped at once when this process ends the session, when the feed carries
+    `session.revoked` or `device.added` for it (from any process: within the bus latency, or
+    the feed poll at worst), and in any case after `ttl` seconds, which also bounds how long
+    a deactivated person or a new admin flag goes unnoticed.
+    """
+
+    def __init__(self, *, ttl: float = 5.0, size: int = 50_000) -> None:
+        self.ttl, self.size = ttl, size
+        self._open: dict[str, OpenSession] = {}
+
+    def get(self, session_id: str) -> OpenSession | None:
+        found = self._open.get(session_id)
+        if found is not None and found.until < time.monotonic():
+            self._open.pop(session_id, None)
+            return None
+        return found
+
+    def put(self, session: Session) -> None:
+        if len(self._open) >= self.size:
+            self._open.clear()
+        self._open[session.id] = OpenSession(
+            session.person, session.device_id, time.monotonic() + self.ttl
+        )
+
+    def drop(self, session_id: str) -> None:
+        self._open.pop(session_id, None)
+
+    def on_events(self, events: list[StoredEvent]) -> None:
+        """Feed listener: forget sessions that ended or changed device."""
+        for event in events:
+            if event.kind in ("session.revoked", "device.added"):
+                self.drop(str(loads(event.data).get("session_id", "")))
+
+
+sessions = SessionCache()
+
+
+async def _open_session(session_id: str) -> OpenSession:
+    cached = sessions.get(session_id)
+    if cached is not None:
+        return cached
+    session = await Session.get_or_none(id=session_id).select_related("person")
+    if session is None or session.revoked_at is not None or not session.person.active:
+        raise Unauthorized("This session has ended.", slug="session-ended")
+    sessions.put(session)
+    return OpenSession(session.person, session.device_id, 0.0)
+
+
 async def actor_from_token(issuer: TokenIssuer, token: str, *, address: str | None) -> Actor:
     """The person behind an access token whose session is still open, or 401."""
     claims = issuer.decode(token, typ="access")
-    session = await Session.get_or_none(id=str(claims.get("sid", ""))).select_related("person")
-    if session is None or session.revoked_at is not None or not session.person.active:
-        raise Unauthorized("This session has ended.", slug="session-ended")
-    if str(session.person_id) != claims["sub"]:
+    session_id = str(claims.get("sid", ""))
+    session = await _open_session(session_id)
+    if str(session.person.id) != claims["sub"]:
         raise Unauthorized("The token is not valid.", slug="invalid-token")
-    set_origin(Origin(session.person_id, session.id, session.device_id, address))
-    return Actor(session.person, session.id, session.device_id, int(claims["exp"]))
+    set_origin(Origin(session.person.id, session_id, session.device_id, address))
+    return Actor(session.person, session_id, session.device_id, int(claims["exp"]))
 
 
 async def authenticate(conn: HTTPConnection) -> Actor:

@@ -12,6 +12,7 @@ from core.errors import TooManyRequests, Unauthorized
 from core.ratelimit import RateLimiter
 from core.security import Passwords, TokenIssuer, token_digest
 from core.tx import Work, atomic
+from directory.auth import sessions
 from directory.models import Person, RefreshToken, Session
 
 
@@ -118,15 +119,20 @@ async def do_refresh(token: str, *, kit: AuthKit) -> TokenGrant:
 async def do_end_session(session: Session, *, reason: str) -> bool:
     """End one session (logout or admin revocation); its websockets close within a second."""
     async with atomic() as work:
-        return await _revoke(work, session, reason=reason)
+        ended = await _revoke(work, session, reason=reason)
+    sessions.drop(session.id)  # again after commit: a request may have re-cached it meanwhile
+    return ended
 
 
 async def do_end_sessions_of(person: Person, *, reason: str) -> int:
     """End every open session of a person (admin revocation)."""
     ended = 0
     async with atomic() as work:
-        for session in await Session.filter(person_id=person.id, revoked_at=None):
+        open_sessions = await Session.filter(person_id=person.id, revoked_at=None)
+        for session in open_sessions:
             ended += int(await _revoke(work, session, reason=reason))
+    for session in open_sessions:
+        sessions.drop(session.id)  # again after commit, as in do_end_session
     return ended
 
 
@@ -135,6 +141,7 @@ async def _revoke(work: Work, session: Session, *, reason: str) -> bool:
         revoked_at=utcnow(), revoked_reason=reason
     )
     if changed:
+        sessions.drop(session.id)
         work.audit("auth.session_ended", "session", session.id, reason=reason)
         work.emit(
             "session.revoked", f"user:{session.person_id}",

@@ -24,6 +24,7 @@ from core.http import problem_reply
 from core.ratelimit import RateLimiter
 from core.scheduler import Scheduler
 from core.security import Passwords, TokenIssuer
+from directory.auth import sessions
 from directory.login import AuthKit
 from server.apps import FEATURES, database_config
 from server.gateway import Gateway
@@ -97,7 +98,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         await bus.connect()
         install_bus(bus)
         pump = FeedPump(bus, poll_seconds=settings.feed_poll_seconds)
-        pump.listeners.append(gateway.on_events)
+        pump.listeners.extend([sessions.on_events, gateway.on_events])
         await pump.start()
         gateway.start()
         scheduler = Scheduler()

@@ -55,15 +55,16 @@ class Connection:
         self.person_id = actor.id
         self.session_id = actor.session_id
         self.audiences: set[str] = set()
-        self.queue: asyncio.Queue[tuple[int, str, bool]] = asyncio.Queue(queue_size)
+        # (event id or 0 for control frames, frame, re-read audiences after it, its audience)
+        self.queue: asyncio.Queue[tuple[int, str, bool, str]] = asyncio.Queue(queue_size)
         self.last_sent = 0
         self.last_write = time.monotonic()
         self.close_code: int | None = None
         self.tasks: list[asyncio.Task[None]] = []
 
-    def offer(self, event_id: int, frame: str, refresh: bool = False) -> None:
+    def offer(self, event_id: int, frame: str, refresh: bool = False, audience: str = "") -> None:
         try:
-            self.queue.put_nowait((event_id, frame, refresh))
+            self.queue.put_nowait((event_id, frame, refresh, audience))
         except asyncio.QueueFull:
             self.stop(Close.TOO_SLOW)
 
@@ -150,7 +151,7 @@ class Gateway:
             frame = event_frame(event)
             refresh = event.kind in REFRESH_KINDS
             for conn in tuple(conns):
-                conn.offer(event.id, frame, refresh)
+                conn.offer(event.id, frame, refresh, event.audience)
 
     def _end_session(self, event: StoredEvent) -> None:
         session_id = loads(event.data).get("session_id")
@@ -234,9 +235,11 @@ class Gateway:
 
     async def _write(self, conn: Connection) -> None:
         while not conn.stopped:
-            event_id, frame, refresh = await conn.queue.get()
+            event_id, frame, refresh, audience = await conn.queue.get()
             if event_id and event_id <= conn.last_sent:
                 continue  # already sent by a replay
+            if audience and audience not in conn.audiences:
+                continue  # queued before the person left that audience (e.g. a conversation)
             await conn.ws.send_text(frame)
             conn.last_write = time.monotonic()
             if event_id:

@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 from conftest import Org, Server, free_port, logged_in, make_person, unique
 from test_feed import take
-from tongban_client import TongbanClient
+from tongban_client import ApiError, TongbanClient
 
 import core.tx
 from core.feed import head_id
@@ -152,3 +152,27 @@ async def test_an_event_that_commits_late_is_not_skipped(
     assert await head_id() > start
     await client.aclose()
     await fast_writer.aclose()
+
+
+async def test_a_session_ended_on_one_process_is_refused_by_the_other_within_a_second(
+    server: Server, admin: TongbanClient, org: Org, other: OtherProcess
+) -> None:
+    member = await make_person(admin, org.county)
+    remote = TongbanClient(other.base_url)
+    await remote.login(member["username"], "password-123")
+    token = remote.access_token
+    await remote.me()  # the second process now knows the session as open
+    await admin.revoke_sessions(member["id"])
+    probe = TongbanClient(other.base_url)
+    refused_after: float | None = None
+    started = asyncio.get_running_loop().time()
+    while refused_after is None and asyncio.get_running_loop().time() - started < 3:
+        try:
+            await probe.request("GET", "/v1/me", headers={"Authorization": f"Bearer {token}"})
+            await asyncio.sleep(0.02)
+        except ApiError as error:
+            assert error.status == 401
+            refused_after = asyncio.get_running_loop().time() - started
+    assert refused_after is not None and refused_after < 1.5
+    await remote.aclose()
+    await probe.aclose()
