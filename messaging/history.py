@@ -14,11 +14,11 @@ from typing import Any
 
 from core.db import dialect
 from core.http import decode_cursor, encode_cursor
+from core.rawsql import fetch
 from directory.auth import Actor
 from messaging.membership import Seat, conversation_ids_of
 from messaging.models import Message
 from messaging.queries import messages_public
-from messaging.rawsql import fetch
 
 
 async def list_history(seat: Seat, *, before_seq: int | None, after_seq: int | None,

@@ -15,6 +15,7 @@ from typing import cast
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Min
 
+from core.rawsql import fetch
 from directory.models import Person, Position
 from messaging.models import (
     Attachment,
@@ -25,7 +26,6 @@ from messaging.models import (
     Message,
 )
 from messaging.policy import UNIT_MANAGER_ROLES, has_membership_rows
-from messaging.rawsql import fetch
 
 
 @dataclass

@@ -16,13 +16,13 @@ from tortoise.expressions import Q
 
 from core.errors import BadRequest, NotFound
 from core.http import decode_cursor, page
+from core.rawsql import fetch
 from directory.auth import Actor
 from directory.models import Person
 from files.models import StoredFile
 from messaging.events import message_public
 from messaging.membership import Seat, member_ids, member_roles, my_roles, seat_in, unit_state
 from messaging.models import Conversation, Member, MemberRole, Message
-from messaging.rawsql import fetch
 
 
 async def access_conversation(actor: Actor, conversation_id: int) -> Seat:

@@ -30,6 +30,7 @@ from core.errors import (
     field_error,
 )
 from core.jsonutil import dumps
+from core.rawsql import fetch
 from core.tx import atomic
 from directory.auth import Actor
 from directory.models import Position
@@ -39,7 +40,6 @@ from messaging.events import MESSAGE_CREATED, conv_audience, message_public
 from messaging.membership import Seat, member_roles
 from messaging.models import Attachment, Message
 from messaging.policy import MAX_BODY_CHARS, has_membership_rows, is_manager
-from messaging.rawsql import fetch
 
 committer = GroupCommitter(max_batch=200)
 NEXT_SEQ = (
