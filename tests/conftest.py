@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import os
 import socket
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import pytest
 import pytest_asyncio
 import uvicorn
 from starlette.applications import Starlette
-from tongban_client import TongbanClient
+from tongban_client import EventStream, TongbanClient
 
 from core.config import Settings
 from server.app import create_app
@@ -90,6 +91,63 @@ class Server:
             app=self.app, raise_app_exceptions=False, client=(address, 40000)
         )
         return TongbanClient(self.base_url, transport=transport, origin=origin)
+
+
+class OtherProcess:
+    """Another server process on the same database, bus and secret (a scaled-out deployment)."""
+
+    def __init__(self, server: Server) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ, "TONGBAN_DATABASE_URL": server.settings.database_url,
+            "TONGBAN_BUS_URL": server.settings.bus_url,
+            "TONGBAN_SECRET_KEY": server.settings.secret_key,
+            "TONGBAN_DATA_DIR": str(server.settings.data_dir),
+        }
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", "127.0.0.1",
+            "--port", str(self.port), "--ws", "websockets-sansio", "--log-level", "warning",
+            env=self.env,
+        )
+        async with httpx.AsyncClient() as http:
+            for _ in range(200):
+                try:
+                    if (await http.get(f"{self.base_url}/v1/health")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+        raise RuntimeError("the second server did not start")
+
+    async def stop(self) -> None:
+        if self.process and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
+
+    async def client_for(self, person: dict[str, Any]) -> TongbanClient:
+        """A client of this process, logged in as `person` (made by `make_person`)."""
+        client = TongbanClient(self.base_url)
+        await client.login(person["username"], PASSWORD)
+        return client
+
+    async def __aenter__(self) -> OtherProcess:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+async def take(stream: EventStream, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+    """The next `count` events of a stream, failing the test if they do not come in time."""
+
+    async def collect() -> list[dict[str, Any]]:
+        return [await stream.__anext__() for _ in range(count)]
+
+    return await asyncio.wait_for(collect(), timeout)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

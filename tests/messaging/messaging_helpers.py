@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
-from conftest import Org, Server, logged_in, make_person
+from conftest import OtherProcess, Org, Server, logged_in, make_person
 from tongban_client import EventStream, TongbanClient
 
 
@@ -84,49 +84,4 @@ def seqs(page: dict[str, Any]) -> list[int]:
 __all__ = ["Org", "Someone", "events_after", "group_of", "head", "people", "seqs", "take"]
 
 
-class SecondServer:
-    """Another server process on the same database and bus, as in a multi-process deployment."""
-
-    def __init__(self, server: Server) -> None:
-        import os
-
-        from conftest import free_port
-
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ, "TONGBAN_DATABASE_URL": server.settings.database_url,
-            "TONGBAN_BUS_URL": server.settings.bus_url,
-            "TONGBAN_SECRET_KEY": server.settings.secret_key,
-            "TONGBAN_DATA_DIR": str(server.settings.data_dir),
-        }
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def __aenter__(self) -> Self:
-        import sys
-
-        import httpx
-
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", "127.0.0.1",
-            "--port", str(self.port), "--log-level", "warning", env=self.env)
-        async with httpx.AsyncClient() as http:
-            for _ in range(300):
-                try:
-                    if (await http.get(f"{self.base_url}/v1/health")).status_code == 200:
-                        return self
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-        raise RuntimeError("the second server did not start")
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self.process and self.process.returncode is None:
-            self.process.terminate()
-            await self.process.wait()
-
-    async def client_for(self, person: dict[str, Any]) -> TongbanClient:
-        from conftest import PASSWORD
-
-        client = TongbanClient(self.base_url)
-        await client.login(person["username"], PASSWORD)
-        return client
+SecondServer = OtherProcess  # another server process on the same database and bus

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import websockets
-from conftest import Org, Server, logged_in, make_person, unique
+from conftest import Org, Server, logged_in, make_person, take, unique
 from tongban_client import DeviceKey, EventStream, SessionEnded, TongbanClient
 
 from core.tx import atomic
@@ -25,15 +25,6 @@ async def drain_until_ended(stream: EventStream, timeout: float) -> list[str]:
     with pytest.raises(SessionEnded):
         await asyncio.wait_for(drain(), timeout)
     return kinds
-
-
-async def take(stream: EventStream, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
-    """The next `count` events of a stream, failing the test if they do not come in time."""
-
-    async def collect() -> list[dict[str, Any]]:
-        return [await stream.__anext__() for _ in range(count)]
-
-    return await asyncio.wait_for(collect(), timeout)
 
 
 async def unit_with_member(admin: TongbanClient, org: Org) -> tuple[dict[str, Any], dict[str, Any]]:

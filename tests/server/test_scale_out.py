@@ -7,54 +7,16 @@ PostgreSQL with Redis (`TONGBAN_TEST_*`), through the bus. Either way, delivery 
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
-from typing import Any
 
-import httpx
 import pytest
 import pytest_asyncio
-from conftest import Org, Server, free_port, logged_in, make_person, unique
-from test_feed import take
+from conftest import Org, OtherProcess, Server, logged_in, make_person, take, unique
 from tongban_client import ApiError, TongbanClient
 
 import core.tx
 from core.feed import head_id
 from core.models import Event
-
-
-class OtherProcess:
-    def __init__(self, server: Server) -> None:
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ, "TONGBAN_DATABASE_URL": server.settings.database_url,
-            "TONGBAN_BUS_URL": server.settings.bus_url,
-            "TONGBAN_SECRET_KEY": server.settings.secret_key,
-            "TONGBAN_DATA_DIR": str(server.settings.data_dir),
-        }
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", "127.0.0.1",
-            "--port", str(self.port), "--ws", "websockets-sansio", "--log-level", "warning",
-            env=self.env,
-        )
-        async with httpx.AsyncClient() as http:
-            for _ in range(200):
-                try:
-                    if (await http.get(f"{self.base_url}/v1/health")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-        raise RuntimeError("the second server did not start")
-
-    async def stop(self) -> None:
-        if self.process and self.process.returncode is None:
-            self.process.terminate()
-            await self.process.wait()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
