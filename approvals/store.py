@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from approvals.models import Chain, Decision, Step
 from approvals.policy import Seat
 from approvals.states import SeatState
-from core.db import connection, dialect
 from core.jsonutil import dumps
+from core.rawsql import changed, rows
 from directory.models import Device
 
 CHAIN_SEEN_BY = (
@@ -68,30 +67,6 @@ INSERT_DECISION = (
     "signature, return_to_step_id, decided_at) "
     "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id"
 )
-
-
-@lru_cache(maxsize=64)
-def _bound(template: str, postgres: bool) -> str:
-    if not postgres:
-        return template.replace("{}", "?")
-    parts = template.split("{}")
-    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, 1))
-
-
-def bind(template: str) -> str:
-    """`{}` marks a parameter: `?` for SQLite, `$1, $2, …` for PostgreSQL."""
-    return _bound(template, dialect() == "postgres")
-
-
-async def rows(template: str, *values: Any) -> list[dict[str, Any]]:
-    """Rows of a statement, in the current transaction if there is one."""
-    return await connection().execute_query_dict(bind(template), list(values))
-
-
-async def changed(template: str, *values: Any) -> int:
-    """How many rows a write changed."""
-    count, _ = await connection().execute_query(bind(template), list(values))
-    return int(count)
 
 
 async def chain_seen_by(chain_id: int, person_id: int) -> Chain | None:
