@@ -1,7 +1,157 @@
-"""HTTP routes of this package."""
+"""HTTP routes of documents (公文): drafting, versions, sign-off, numbering, distribution and
+archive; receiving, circulation and registers come from their own modules."""
 
 from __future__ import annotations
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-routes: list[BaseRoute] = []
+from core.errors import NotFound
+from core.http import parse_json, parse_query, reply, route
+from directory.auth import authenticate
+from documents import numbering, queries, search, sending, shapes, signoff
+from documents.circulation_routes import routes as circulation_routes
+from documents.drafting import do_create_document, do_edit_document
+from documents.idempotency import checked_key
+from documents.models import DocumentVersion
+from documents.receiving_routes import routes as receiving_routes
+from documents.register_routes import routes as register_routes
+from documents.routing import DOC, TAG, root, row_id, shown, with_document
+from documents.schemas import (
+    DistributeIn, DocumentCreate, DocumentEdit, DocumentQuery, IssueIn, PageQuery, SeriesCreate,
+    SeriesQuery, SubmitIn,
+)
+from documents.versions import version_public
+
+
+async def create_document(request: Request) -> Response:
+    actor = await authenticate(request)
+    key = checked_key(request.headers.get("idempotency-key"))
+    body = await parse_json(request, DocumentCreate)
+    document = await do_create_document(actor=actor, draft=body, files_root=root(request),
+                                        idempotency_key=key)
+    return await shown(actor, document, 201)
+
+
+async def list_documents(request: Request) -> Response:
+    actor = await authenticate(request)
+    query = parse_query(request, DocumentQuery)
+    return reply(await search.list_documents(actor, query))
+
+
+async def show_document(request: Request) -> Response:
+    actor, document = await with_document(request)
+    return await shown(actor, document)
+
+
+async def edit_document(request: Request) -> Response:
+    actor, document = await with_document(request)
+    body = await parse_json(request, DocumentEdit)
+    document = await do_edit_document(document, actor=actor, edit=body, files_root=root(request))
+    return await shown(actor, document)
+
+
+async def list_versions(request: Request) -> Response:
+    _, document = await with_document(request)
+    query = parse_query(request, PageQuery)
+    return reply(await shapes.versions_page(document, limit=query.limit, cursor=query.cursor))
+
+
+async def show_version(request: Request) -> Response:
+    _, document = await with_document(request)
+    version = await DocumentVersion.get_or_none(document_id=document.id,
+                                                number=row_id(request, "number"))
+    if version is None:
+        raise NotFound("No such version.")
+    return reply(version_public(version, await shapes.people([version.created_by_id])))
+
+
+async def show_history(request: Request) -> Response:
+    _, document = await with_document(request)
+    return reply({"document_id": document.id, "items": await shapes.history(document)})
+
+
+async def submit_document(request: Request) -> Response:
+    actor, document = await with_document(request)
+    body = await parse_json(request, SubmitIn)
+    document = await signoff.do_submit_document(document, actor=actor, steps=body.chain,
+                                                cc=body.cc)
+    return await shown(actor, document)
+
+
+async def issue_document(request: Request) -> Response:
+    actor, document = await with_document(request)
+    body = await parse_json(request, IssueIn)
+    series = await queries.access_series(actor, body.series_id)
+    document = await sending.do_issue_document(document, actor=actor, series=series)
+    return await shown(actor, document)
+
+
+async def distribute_document(request: Request) -> Response:
+    actor, document = await with_document(request)
+    body = await parse_json(request, DistributeIn)
+    made = await sending.do_distribute_document(document, actor=actor, units=body.units,
+                                                people=body.people)
+    return reply({"document_id": document.id,
+                  "deliveries": await shapes.deliveries_public(made)}, status=201)
+
+
+async def list_deliveries(request: Request) -> Response:
+    _, document = await with_document(request)
+    query = parse_query(request, PageQuery)
+    return reply(await shapes.deliveries_page(document, limit=query.limit, cursor=query.cursor))
+
+
+async def archive_document(request: Request) -> Response:
+    actor, document = await with_document(request)
+    document = await sending.do_archive_document(document, actor=actor)
+    return await shown(actor, document)
+
+
+async def create_series(request: Request) -> Response:
+    actor = await authenticate(request)
+    body = await parse_json(request, SeriesCreate)
+    series = await numbering.do_create_series(actor=actor, unit_id=body.unit_id,
+                                              prefix=body.prefix, kind=body.kind)
+    return reply(numbering.series_public(series), status=201)
+
+
+async def list_series(request: Request) -> Response:
+    actor = await authenticate(request)
+    query = parse_query(request, SeriesQuery)
+    await queries.require_unit_desk(actor, query.unit_id)
+    return reply({"items": await numbering.list_series(query.unit_id)})
+
+
+routes: list[BaseRoute] = [
+    route("/v1/documents", create_document, "POST", "Draft a document (拟稿)",
+          body=DocumentCreate, status=201, tag=TAG),
+    route("/v1/documents", list_documents, "GET", "My documents; `q` searches titles, numbers "
+          "and body text", query=DocumentQuery, tag=TAG),
+    route("/v1/documents/series", create_series, "POST", "Add a numbering series (机关代字)",
+          body=SeriesCreate, status=201, tag=TAG),
+    route("/v1/documents/series", list_series, "GET", "A unit's numbering series",
+          query=SeriesQuery, tag=TAG),
+    *register_routes,
+    route(DOC, show_document, "GET", "A document in full", tag=TAG),
+    route(DOC, edit_document, "PATCH", "Change a draft: a new version (修改)", body=DocumentEdit,
+          tag=TAG),
+    route(DOC + "/versions", list_versions, "GET", "Versions: who changed what, when",
+          query=PageQuery, tag=TAG),
+    route(DOC + "/versions/{number}", show_version, "GET", "One version", tag=TAG),
+    route(DOC + "/history", show_history, "GET", "What happened to it: who did what, when",
+          tag=TAG),
+    route(DOC + "/submit", submit_document, "POST", "Start sign-off (核稿 → 会签 → 签发)",
+          body=SubmitIn, tag=TAG),
+    route(DOC + "/issue", issue_document, "POST", "Give the document number (编号)",
+          body=IssueIn, tag=TAG),
+    route(DOC + "/distribute", distribute_document, "POST", "Deliver to units and people (分发)",
+          body=DistributeIn, status=201, tag=TAG),
+    route(DOC + "/deliveries", list_deliveries, "GET", "Who got it, who signed for it, when",
+          query=PageQuery, tag=TAG),
+    route(DOC + "/archive", archive_document, "POST", "Archive (归档): read-only from now",
+          tag=TAG),
+    *receiving_routes,
+    *circulation_routes,
+]
