@@ -45,6 +45,7 @@ if __package__ in (None, ""):  # run as a script: make `bench.*` and the server 
 
 import httpx
 
+from bench.pg import fresh_database
 from bench.servers import ServerProcess, cores, start_server, stop_all
 from bench.targets import scratch_dir
 from bench.tongban_setup import PASSWORD, admin_token, bounded, call, log_in
@@ -293,28 +294,11 @@ async def measure(server: ServerProcess, database: str, folder: Path,
 
 # -- databases, server, report ----------------------------------------------------------------
 
-async def fresh_postgres() -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-    try:
-        if not await admin.fetchval(
-                "SELECT 1 FROM pg_database WHERE datname = 'bench_documents'"):
-            await admin.execute("CREATE DATABASE bench_documents")
-    finally:
-        await admin.close()
-    conn = await asyncpg.connect(PG_URL.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
-
-
 def run_one(database: str, args: argparse.Namespace, core: int | None) -> Result:
     folder = scratch_dir(f"tongban-documents-{database}-")
     env = {**ENV, "TONGBAN_DATA_DIR": str(folder)}
     if database == "postgres":
-        asyncio.run(fresh_postgres())
+        asyncio.run(fresh_database(PG_URL))
         env["TONGBAN_DATABASE_URL"] = PG_URL
     server = start_server(f"tongban-{database}", "bench.tongban_server", env=env,
                           log_dir=folder, core=core, loop=args.loop, timeout=120)

@@ -50,6 +50,7 @@ if __package__ in (None, ""):  # run as a script: make `bench.*` and the server 
 
 import httpx
 
+from bench.pg import fresh_database
 from bench.servers import cores, start_server
 from bench.tongban_setup import admin_token
 from core.clock import utcnow
@@ -114,22 +115,6 @@ def make_task(n: int, unit: Unit, creator_id: int, now: datetime, rng: random.Ra
         lead_type="unit", lead_id=unit.id, unit_id=unit.id, path=unit.path, lineage=f"/{n}/",
         due_at=due, original_due_at=due, created_at=due - timedelta(days=30), **fields,
     )
-
-
-async def reset_postgres() -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-    try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = 'bench_supervision'"):
-            await admin.execute("CREATE DATABASE bench_supervision")
-    finally:
-        await admin.close()
-    conn = await asyncpg.connect(PG_URL.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
 
 
 async def load(url: str, tasks: int) -> Tree:
@@ -246,7 +231,7 @@ async def measure(database: str, tasks: int, runs: int, data_dir: Path) -> list[
     machine_cores = len(cores())  # before the HTTP phase pins this process to one core
     url = f"sqlite://{data_dir / 'tongban.sqlite3'}" if database == "sqlite" else PG_URL
     if database == "postgres":
-        await reset_postgres()
+        await fresh_database(PG_URL)
     began = time.perf_counter()
     tree = await load(url, tasks)
     loaded = time.perf_counter() - began
