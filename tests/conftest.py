@@ -141,6 +141,17 @@ class OtherProcess:
         await self.stop()
 
 
+async def read_feed(client: TongbanClient, after: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Every event after `after` that the client may see, and the feed position reached."""
+    found: list[dict[str, Any]] = []
+    while True:
+        page = await client.fetch_events(after=after, limit=500)
+        found += page["events"]
+        if not page["events"]:
+            return found, int(page["last_event_id"])
+        after = page["last_event_id"]
+
+
 async def take(stream: EventStream, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
     """The next `count` events of a stream, failing the test if they do not come in time."""
 

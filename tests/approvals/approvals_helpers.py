@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest_asyncio
-from conftest import Org, Server, logged_in, make_person, unique
+from conftest import Org, Server, logged_in, make_person, read_feed, unique
 from tongban_client import DeviceKey, TongbanClient
 from tongban_client.approvals import approval_step
 
@@ -52,13 +52,7 @@ class Signer:
         return (await self._read(after))[0]
 
     async def _read(self, after: int) -> tuple[list[Json], int]:
-        found: list[Json] = []
-        while True:
-            page = await self.client.fetch_events(after=after, limit=500)
-            found += page["events"]
-            if not page["events"]:
-                return found, int(page["last_event_id"])
-            after = page["last_event_id"]
+        return await read_feed(self.client, after)
 
     async def kinds_since(self, after: int, chain_id: int | None = None) -> list[str]:
         return [e["kind"] for e in await self.events_since(after)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from conftest import Org, Server, logged_in, make_person, unique
+from conftest import Org, Server, logged_in, make_person, read_feed, unique
 from tongban_client import ApiError, DeviceKey, TongbanClient
 from tongban_client.approvals import approval_step
 
@@ -41,13 +41,7 @@ class Official:
         return (await self._read(after))[0]
 
     async def _read(self, after: int) -> tuple[list[Json], int]:
-        found: list[Json] = []
-        while True:
-            page = await self.client.fetch_events(after=after, limit=500)
-            found += page["events"]
-            if not page["events"]:
-                return found, int(page["last_event_id"])
-            after = page["last_event_id"]
+        return await read_feed(self.client, after)
 
     async def sign(self, document_id: int, decision: str = "approve",
                    comment: str = "同意") -> Json:
