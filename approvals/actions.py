@@ -26,8 +26,7 @@ from approvals.states import ChainState, MoveRefused, Refusal, Verdict, Where
 from approvals.signing import Signature, check_signature, content_changed, nonce_reused
 from core.clock import utcnow
 from core.errors import ApiError, Conflict, Forbidden, Unprocessable
-from core.jsonutil import dumps, loads
-from core.models import IdempotentReply
+from core.idempotency import earlier_id, remember
 from core.tx import Work, atomic
 from directory.auth import Actor
 
@@ -76,8 +75,8 @@ async def do_start_chain(
     """
     if direct:
         startable_handler(subject.type)
-    if idempotency_key and (earlier := await _earlier_chain(actor.id, idempotency_key)):
-        return earlier
+    if (earlier := await earlier_id(actor.id, idempotency_key, START_ROUTE)) is not None:
+        return await Chain.get(id=earlier)
     await check_plans(steps)
     await check_people(cc, ["cc"])
     try:
@@ -87,7 +86,7 @@ async def do_start_chain(
                 initiator_id=actor.id, content_sha256=content_sha256, watchers=sorted(set(cc)),
                 urgency=URGENCY_RANK[urgency], due_at=due_at, created_at=utcnow(),
             )
-            await _remember(actor.id, idempotency_key, chain)
+            await remember(actor.id, idempotency_key, START_ROUTE, chain.id)
             for position, plan in enumerate(steps):
                 await StepRow.create(chain_id=chain.id, position=position, **step_fields(plan))
             await engine.begin(chain, work)
@@ -95,8 +94,8 @@ async def do_start_chain(
                        subject_id=subject.id, content_sha256=content_sha256, steps=len(steps),
                        cc=cc)
     except IntegrityError:  # a concurrent retry with the same key won
-        if idempotency_key and (earlier := await _earlier_chain(actor.id, idempotency_key)):
-            return earlier
+        if (earlier := await earlier_id(actor.id, idempotency_key, START_ROUTE)) is not None:
+            return await Chain.get(id=earlier)
         raise
     return chain
 
@@ -105,18 +104,6 @@ def step_fields(plan: StepPlan, added_by: int | None = None) -> dict[str, Any]:
     return {"label": plan.label, "mode": plan.mode.value, "quorum_count": plan.quorum_count,
             "quorum_share": plan.quorum_share, "assignees": plan.assignees,
             "added_by_id": added_by}
-
-
-async def _remember(person_id: int, key: str | None, chain: Chain) -> None:
-    if key:
-        await IdempotentReply.create(person_id=person_id, key=key, route=START_ROUTE,
-                                     status=201, body=dumps({"id": chain.id}),
-                                     created_at=utcnow())
-
-
-async def _earlier_chain(person_id: int, key: str) -> Chain | None:
-    row = await IdempotentReply.get_or_none(person_id=person_id, key=key, route=START_ROUTE)
-    return await Chain.get_or_none(id=loads(row.body)["id"]) if row else None
 
 
 async def do_decide_step(

@@ -11,8 +11,9 @@ from approvals.schemas import (
     ChainCreate, ChainPublic, ContentChange, DecisionCreate, DelegateCreate, InboxQuery,
     OutOfOfficeCreate, PageQuery, ReasonBody, RemindCreate, Resubmit, SignersCreate, VerifyReport,
 )
-from core.errors import BadRequest, NotFound
+from core.errors import NotFound
 from core.http import parse_json, parse_query, path_int, reply, route
+from core.idempotency import header_key
 from directory.auth import authenticate
 
 
@@ -23,7 +24,7 @@ async def start_chain(request: Request) -> Response:
         Subject(body.subject_type, body.subject_id), actor=actor, title=body.title,
         content_sha256=body.content_sha256, steps=[step.plan() for step in body.steps],
         cc=body.cc, urgency=body.urgency, due_at=body.due_at, direct=True,
-        idempotency_key=_idempotency_key(request),
+        idempotency_key=header_key(request),
     )
     return reply(await queries.chain_public(chain), status=201)
 
@@ -38,14 +39,6 @@ def row_id(request: Request, name: str) -> int:
 
 def chain_id(request: Request) -> int:
     return row_id(request, "chain_id")
-
-
-def _idempotency_key(request: Request) -> str | None:
-    key = request.headers.get("idempotency-key")
-    if key is not None and not 1 <= len(key.strip()) <= 128:
-        raise BadRequest("An Idempotency-Key has 1 to 128 characters.",
-                         slug="bad-idempotency-key")
-    return key.strip() if key else None
 
 
 async def show_inbox(request: Request) -> Response:

@@ -16,19 +16,20 @@ from tortoise.expressions import Q
 
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, TooManyRequests
+from core.idempotency import once, remember
 from core.scheduler import cancel, schedule
 from core.tx import Work, atomic
 from directory.auth import Actor
 from directory.models import Person, Position, Unit
 from directory.policy import Role
 from documents.events import notify
-from documents.idempotency import CIRCULATION, once, remember
 from documents.models import Circulation, CirculationReader, Document
 from documents.policy import Direction, Secrecy, State, conflict, refuse
 from documents.queries import grant, roles_in
 
 RECORD = "document"
 CIRCULATION_DUE = "documents.circulation_due"
+CIRCULATION = "POST /v1/documents/{id}/circulations"  # for Idempotency-Key
 REMIND_INTERVAL = timedelta(minutes=5)
 CIRCULABLE = {
     Direction.OUTGOING: (State.ISSUED, State.DISTRIBUTED),

@@ -7,9 +7,9 @@ from starlette.responses import Response
 
 from core.errors import NotFound
 from core.http import parse_json, parse_query, reply, route
+from core.idempotency import header_key
 from directory.auth import Actor
 from documents import circulating
-from documents.idempotency import checked_key
 from documents.models import Circulation, Document
 from documents.paging import id_page
 from documents.routing import DOC, TAG, row_id, with_document
@@ -30,7 +30,7 @@ async def with_circulation(request: Request) -> tuple[Actor, Document, Circulati
 
 async def start_circulation(request: Request) -> Response:
     actor, document = await with_document(request)
-    key = checked_key(request.headers.get("idempotency-key"))
+    key = header_key(request)
     body = await parse_json(request, CirculationCreate)
     circulation = await circulating.do_start_circulation(
         document, actor=actor, readers=body.reader_ids, mode=body.mode, due_at=body.due_at,

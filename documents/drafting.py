@@ -15,10 +15,10 @@ from approvals.actions import do_change_content
 from approvals.models import Chain
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden
+from core.idempotency import once, remember
 from core.tx import atomic
 from directory.auth import Actor
 from directory.models import Person, Position, Unit
-from documents.idempotency import DRAFT, once, remember
 from documents.models import Document
 from documents.policy import EDITABLE, Direction, State, check_elements, conflict, refuse
 from documents.queries import grant, require_drafter_or_clerk
@@ -31,6 +31,8 @@ from documents.versions import (
 )
 
 RECORD = "document"
+
+DRAFT = "POST /v1/documents"  # the route an Idempotency-Key is remembered under
 
 
 def plain(value: Any) -> Any:

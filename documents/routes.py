@@ -9,11 +9,11 @@ from starlette.routing import BaseRoute
 
 from core.errors import NotFound
 from core.http import parse_json, parse_query, reply, route
+from core.idempotency import header_key
 from directory.auth import authenticate
 from documents import numbering, queries, search, sending, shapes, signoff
 from documents.circulation_routes import routes as circulation_routes
 from documents.drafting import do_create_document, do_edit_document
-from documents.idempotency import checked_key
 from documents.models import DocumentVersion
 from documents.receiving_routes import routes as receiving_routes
 from documents.register_routes import routes as register_routes
@@ -27,7 +27,7 @@ from documents.versions import version_public
 
 async def create_document(request: Request) -> Response:
     actor = await authenticate(request)
-    key = checked_key(request.headers.get("idempotency-key"))
+    key = header_key(request)
     body = await parse_json(request, DocumentCreate)
     document = await do_create_document(actor=actor, draft=body, files_root=root(request),
                                         idempotency_key=key)

@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from core.clock import utcnow
-from core.errors import BadRequest
 from core.http import parse_json, parse_query, path_int, reply, route
+from core.idempotency import header_key
 from directory.auth import Actor, authenticate
 from notices import actions, queries, stats
 from notices.export import csv_chunks
@@ -43,18 +43,11 @@ def _wake_scheduler(request: Request) -> None:
         scheduler.wake()
 
 
-def _idempotency_key(request: Request) -> str | None:
-    key = request.headers.get("idempotency-key")
-    if key is not None and not 1 <= len(key) <= 128:
-        raise BadRequest("Idempotency-Key must be 1 to 128 characters.")
-    return key
-
-
 async def create_notice(request: Request) -> Response:
     actor = await authenticate(request)
     draft = await parse_json(request, NoticeCreate)
     notice = await actions.do_publish_notice(
-        draft, actor=actor, idempotency_key=_idempotency_key(request)
+        draft, actor=actor, idempotency_key=header_key(request)
     )
     _wake_scheduler(request)
     return reply(await notice_detail(notice, None), status=201)

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from core.clock import isoformat, utcnow
 from core.errors import Conflict, Forbidden, TooManyRequests
+from core.idempotency import earlier_id, once, remember
 from core.tx import atomic
 from directory.auth import Actor
 from supervision.assigning import Plan, plan_task
 from supervision.attachments import attach_files
 from supervision.events import notify
-from supervision.idempotency import earlier_task, remember_task
 from supervision.models import Task, TaskAssignee, TaskEntry
 from supervision.parties import assignee_ids, is_lead, is_supervisor
 from supervision.policy import (
@@ -35,6 +34,8 @@ from supervision.shapes import entry_public
 from supervision.tree import cancel_below, lock_task, refresh_rollup
 
 WHO = {Party.LEAD: "lead assignees (承办人)", Party.SUPERVISOR: "supervisors (督办人)"}
+
+CREATE_ROUTE = "POST /v1/tasks"  # the route an Idempotency-Key is remembered under
 
 
 async def require(task: Task, actor: Actor, move: Move) -> None:
@@ -81,17 +82,12 @@ async def do_create_task(
     `task.rollup` up the tree when a sub-task changes its parent's progress. A retry with the
     same `idempotency_key` returns the task the first request created.
     """
-    earlier = await earlier_task(actor.id, idempotency_key) if idempotency_key else None
-    if earlier is not None:
-        return earlier
+    if (earlier := await earlier_id(actor.id, idempotency_key, CREATE_ROUTE)) is not None:
+        return await Task.get(id=earlier)  # checked before planning: a retry is not re-judged
     plan = await plan_task(actor, draft, parent)
-    try:
-        return await _create(actor, draft, plan, parent, idempotency_key)
-    except IntegrityError:
-        earlier = await earlier_task(actor.id, idempotency_key) if idempotency_key else None
-        if earlier is None:
-            raise
-        return earlier
+    return await once(actor.id, idempotency_key, CREATE_ROUTE,
+                      make=lambda: _create(actor, draft, plan, parent, idempotency_key),
+                      load=lambda earlier: Task.get(id=earlier))
 
 
 async def _create(
@@ -103,7 +99,7 @@ async def _create(
         task = await _insert(actor, draft, plan, parent)
         await attach_files(actor, task, draft.file_ids)
         if key:
-            await remember_task(actor.id, key, task)
+            await remember(actor.id, key, CREATE_ROUTE, task.id)
         await record(task, "created", actor=actor)
         await schedule_reminders(task)
         work.audit("task.create", "task", task.id, title=task.title, due_at=isoformat(task.due_at),

@@ -8,9 +8,9 @@ from starlette.responses import Response, StreamingResponse
 from core.clock import utcnow
 from core.errors import NotFound
 from core.http import parse_json, parse_query, path_int, reply, route
+from core.idempotency import header_key
 from directory.auth import Actor, authenticate
 from supervision import actions, extensions, ledger, queries
-from supervision.idempotency import checked_key
 from supervision.models import Task
 from supervision.parties import is_lead, is_supervisor
 from supervision.schemas import (
@@ -42,7 +42,7 @@ async def _detail(actor: Actor, task: Task, status: int = 200) -> Response:
 
 async def create_task(request: Request) -> Response:
     actor = await authenticate(request)
-    key = checked_key(request.headers.get("idempotency-key"))
+    key = header_key(request)
     body = await parse_json(request, TaskCreate)
     parent = await queries.access_task(actor, body.parent_id) if body.parent_id else None
     task = await actions.do_create_task(parent, actor=actor, draft=body, idempotency_key=key)

@@ -1,7 +1,7 @@
-"""`Idempotency-Key` on the writes that make a record (a draft, a circulation): a phone that
-retries gets the first record back, and nothing new is made.
+"""`Idempotency-Key` on writes that make a record: a phone that retries gets the first record
+back, and nothing new is made.
 
-The key is remembered per person and route in the transaction that makes the record, so a
+The key is remembered per person and route in the same transaction that makes the record, so a
 retry either finds it or, racing the first request, fails on the unique key and then finds it.
 """
 
@@ -10,17 +10,26 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from starlette.requests import HTTPConnection
 from tortoise.exceptions import IntegrityError
 
 from core.clock import utcnow
+from core.errors import BadRequest
 from core.jsonutil import dumps, loads
 from core.models import IdempotentReply
-from supervision.idempotency import checked_key
 
 R = TypeVar("R")
-__all__ = ["checked_key", "earlier_id", "once", "remember"]  # the header check is supervision's
-DRAFT = "POST /v1/documents"
-CIRCULATION = "POST /v1/documents/{id}/circulations"
+
+
+def header_key(request: HTTPConnection) -> str | None:
+    """The request's `Idempotency-Key`, if any; 400 unless it has 1 to 128 characters."""
+    raw = request.headers.get("idempotency-key")
+    if raw is None:
+        return None
+    key = raw.strip()
+    if not 1 <= len(key) <= 128:
+        raise BadRequest("An Idempotency-Key has 1 to 128 characters.", slug="bad-idempotency-key")
+    return key
 
 
 async def earlier_id(person_id: int, key: str | None, route: str) -> int | None:
