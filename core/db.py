@@ -15,10 +15,6 @@ from tortoise.migrations.api import migrate as tortoise_migrate
 SQLITE_PRAGMAS = {"journal_mode": "WAL", "synchronous": "NORMAL", "busy_timeout": "10000"}
 
 
-def is_postgres(url: str) -> bool:
-    return url.startswith(("postgres://", "postgresql://", "asyncpg://"))
-
-
 def normalise_url(url: str) -> str:
     """Give SQLite URLs our pragmas (unless set) and PostgreSQL URLs the asyncpg scheme."""
     if url.startswith("postgresql://"):

@@ -9,6 +9,7 @@ a restart loses nothing and work that fell due while every process was down runs
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -74,10 +75,10 @@ class Scheduler:
                 await self.run_due()
             except Exception:
                 log.exception("scheduler pass failed")
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-            except asyncio.TimeoutError:
-                pass
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def run_due(self, limit: int = 100) -> int:

@@ -199,7 +199,7 @@ class Gateway:
         except (TimeoutError, ValueError, TypeError, ApiError, KeyError):
             await _close(ws, Close.UNAUTHORIZED, "hello with a valid token expected")
         except (WebSocketDisconnect, RuntimeError):
-            pass
+            return None  # the client went away before saying hello: nothing to close
         return None
 
     async def _run(self, conn: Connection, actor: Actor, after: int) -> None:

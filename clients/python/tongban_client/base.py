@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
 Json = dict[str, Any]
 
 
-class ApiBase:
+class ApiBase(ABC):
     """Feature mixins (`MessagingApi`, …) call these; `TongbanClient` implements them."""
 
+    @abstractmethod
     async def request(
         self,
         method: str,
@@ -21,15 +23,16 @@ class ApiBase:
         headers: Mapping[str, str] | None = None,
         content: bytes | str | None = None,
     ) -> Any:
-        raise NotImplementedError
+        """The decoded JSON reply of an authenticated request (refreshing once on 401)."""
 
+    @abstractmethod
     async def request_bytes(
         self, method: str, path: str, *, params: Mapping[str, Any] | None = None
     ) -> bytes:
         """The raw reply body, whatever its content type (for downloads)."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def _object(
         self, method: str, path: str, json: Any = None, params: Mapping[str, Any] | None = None
     ) -> Json:
-        raise NotImplementedError
+        """A request whose reply is a JSON object."""
