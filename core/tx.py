@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,10 +23,12 @@ from core.bus import current_bus
 from core.clock import isoformat, utcnow
 from core.context import current_origin
 from core.db import dialect
-from core.jsonutil import dumps
+from core.rawsql import fetch
+from core.jsonutil import dumps, loads
 from core.models import Event
 
 FEED_LOCK_KEY = 7_270_001
+EVENT_BATCH = 200
 
 
 @dataclass
@@ -37,8 +40,6 @@ class StoredEvent:
     at: str
 
     def as_public(self) -> dict[str, Any]:
-        from core.jsonutil import loads
-
         return {"id": self.id, "kind": self.kind, "at": self.at, "data": loads(self.data)}
 
 
@@ -92,15 +93,30 @@ async def _flush(work: Work) -> None:
     if not work.events and not work.audits:
         return
     if dialect() == "postgres":
-        from core.db import connection
-
-        await connection().execute_query("SELECT pg_advisory_xact_lock($1)", [FEED_LOCK_KEY])
+        await fetch("SELECT pg_advisory_xact_lock({})", [FEED_LOCK_KEY])
     now = utcnow()
     if work.audits:
         await append_entries(work.audits, at=now)
-    for kind, audience, payload in work.events:
-        row = await Event.create(kind=kind, audience=audience, data=payload, at=now)
-        work.written.append(StoredEvent(row.id, kind, audience, payload, isoformat(now)))
+    for start in range(0, len(work.events), EVENT_BATCH):
+        await _insert_events(work, work.events[start:start + EVENT_BATCH], now)
+
+
+async def _insert_events(work: Work, events: list[tuple[str, str, str]], now: datetime) -> None:
+    """One multi-row INSERT per batch (a large notice emits thousands of events).
+
+    Ids are taken in row order, under the feed lock, so the sorted ids belong to the rows in
+    the order they were given (RETURNING itself promises no order).
+    """
+    at = Event._meta.fields_map["at"].to_db_value(now, Event)
+    rows = ", ".join(["({}, {}, {}, {})"] * len(events))
+    sql = f"INSERT INTO core_event (kind, audience, data, at) VALUES {rows} RETURNING id"
+    params = [item for kind, audience, payload in events for item in (kind, audience, payload, at)]
+    ids = sorted(int(row["id"]) for row in await fetch(sql, params))
+    stamp = isoformat(now)
+    work.written.extend(
+        StoredEvent(event_id, kind, audience, payload, stamp)
+        for event_id, (kind, audience, payload) in zip(ids, events, strict=True)
+    )
 
 
 async def publish(events: list[StoredEvent]) -> None:
