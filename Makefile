@@ -29,7 +29,7 @@ test: install-test
 
 # The same suite against PostgreSQL and the Redis bus (this machine's local services).
 test-scale: install-test services
-	TONGBAN_TEST_DATABASE_URL=$(PG_URL) TONGBAN_TEST_BUS_URL=$(REDIS_URL) \
+	TONGBAN_TEST_DATABASE_URL='$(PG_URL)' TONGBAN_TEST_BUS_URL='$(REDIS_URL)' \
 		$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 services:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 CHANNEL = "tongban:events"
 log = logging.getLogger(__name__)
@@ -49,11 +50,25 @@ class MemoryBus:
             self._queues.discard(queue)
 
 
+def split_channel(url: str) -> tuple[str, str]:
+    """The Redis URL without its `channel` parameter, and the channel (`tongban:events` if unset).
+
+    Pub/sub channels are global to a Redis server (database numbers do not separate them), so
+    deployments or test runs that share one Redis name their own channel:
+    `redis://host:6379/0?channel=tongban:province-a`.
+    """
+    parts = urlsplit(url)
+    params = parse_qsl(parts.query)
+    channel = next((value for key, value in params if key == "channel"), CHANNEL)
+    rest = urlencode([(key, value) for key, value in params if key != "channel"])
+    return urlunsplit(parts._replace(query=rest)), channel
+
+
 class RedisBus:
     """Redis pub/sub; the redis package is imported only when this bus is chosen."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
+        self.url, self.channel = split_channel(url)
         self._redis: Any = None
 
     async def connect(self) -> None:
@@ -69,13 +84,13 @@ class RedisBus:
 
     async def publish(self, message: str) -> None:
         try:
-            await self._redis.publish(CHANNEL, message)
+            await self._redis.publish(self.channel, message)
         except Exception:  # the feed poll will still deliver; never fail a committed write
             log.exception("publishing on the Redis bus failed")
 
     async def subscribe(self) -> AsyncIterator[str]:
         pubsub = self._redis.pubsub()
-        await pubsub.subscribe(CHANNEL)
+        await pubsub.subscribe(self.channel)
         try:
             async for message in pubsub.listen():
                 if message.get("type") == "message":
