@@ -43,6 +43,13 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     feed_poll_seconds: float = 1.0
+    # Operations (see README, "Operations"): feed retention, /metrics access, logs, shutdown.
+    feed_retention_days: int = 90
+    metrics_allow: tuple[str, ...] = ("127.0.0.0/8", "::1")
+    metrics_token: str = ""
+    log_format: str = "auto"
+    log_level: str = "info"
+    shutdown_grace_seconds: float = 20.0
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -69,6 +76,12 @@ def load_settings() -> Settings:
         login_attempts_per_address=_int("LOGIN_ATTEMPTS_PER_ADDRESS", 30),
         argon2_time_cost=_int("ARGON2_TIME_COST", 3),
         argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),
+        feed_retention_days=_int("FEED_RETENTION_DAYS", 90),
+        metrics_allow=_list("METRICS_ALLOW", "127.0.0.0/8,::1"),
+        metrics_token=_env("METRICS_TOKEN", ""),
+        log_format=_env("LOG_FORMAT", "auto"),
+        log_level=_env("LOG_LEVEL", "info"),
+        shutdown_grace_seconds=float(_env("SHUTDOWN_GRACE_SECONDS", "20")),
     )
 
 

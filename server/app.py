@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, WebSocketRoute
@@ -17,17 +18,22 @@ from starlette.websockets import WebSocket
 
 from core.bus import install_bus, make_bus
 from core.config import Settings, load_settings
+from core.context import current_request
 from core.db import close_db, open_db
+from core.dbtime import instrument
 from core.errors import ApiError, MethodNotAllowed, NotFound, ServerError
 from core.feed import FeedPump
 from core.http import problem_reply
 from core.ratelimit import RateLimiter
+from core.retention import ensure_pruning_scheduled, install_retention
 from core.scheduler import Scheduler
 from core.security import Passwords, TokenIssuer
 from directory.auth import sessions
 from directory.login import AuthKit
 from server.apps import FEATURES, database_config
 from server.gateway import Gateway
+from server.observe import MetricsAccess, Observe
+from server.observe import routes as observe_routes
 from server.openapi import build_openapi
 from server.routes import routes as server_routes
 
@@ -76,12 +82,17 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem_reply(ServerError("Something went wrong on our side."), request.url.path)
+    request_info = current_request()  # the id lets an operator find this line from a report
+    headers = {"X-Request-ID": request_info.request_id} if request_info else None
+    return problem_reply(ServerError("Something went wrong on our side.", headers=headers),
+                         request.url.path)
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
     settings = settings or load_settings()
     feature_routes = wire_packages()
+    instrument()
+    install_retention(days=settings.feed_retention_days)
     gateway = Gateway(
         queue_size=settings.ws_queue_size, heartbeat=settings.ws_heartbeat_seconds,
         hello_timeout=settings.ws_hello_seconds, frame_limit=settings.ws_frame_limit_bytes,
@@ -103,6 +114,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         gateway.start()
         scheduler = Scheduler()
         scheduler.start()
+        await ensure_pruning_scheduled()
         app.state.pump, app.state.scheduler = pump, scheduler
         try:
             yield
@@ -113,14 +125,16 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await bus.disconnect()
             await close_db()
 
-    routes = [*feature_routes, *server_routes, WebSocketRoute("/v1/ws", feed_socket)]
+    routes = [*feature_routes, *server_routes, *observe_routes,
+              WebSocketRoute("/v1/ws", feed_socket)]
     app = Starlette(
-        routes=routes, lifespan=lifespan,
+        routes=routes, lifespan=lifespan, middleware=[Middleware(Observe)],
         exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},
     )
     app.state.settings = settings
     app.state.auth = build_auth(settings)
     app.state.gateway = gateway
+    app.state.metrics_access = MetricsAccess(settings.metrics_allow, settings.metrics_token)
     app.state.json_limit = settings.json_limit_bytes
     app.state.openapi = build_openapi(routes)
     return app

@@ -112,6 +112,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server.process import serving
+
     settings = load_settings()
     if args.demo:
         from server.demo import load_demo_if_empty
@@ -121,14 +123,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         asyncio.run(_with_db(settings, _noop))
     print(f"Tongban listens on http://{args.host}:{args.port} "
           f"(websocket ws://{args.host}:{args.port}/v1/ws, API /v1/openapi.json)", flush=True)
-    uvicorn.run(
-        "server.asgi:app", host=args.host, port=args.port, workers=args.workers,
-        # No per-message compression: it costs ~40 KiB of zlib state per socket, and events
-        # are small and serialised once for all recipients.
-        ws="websockets-sansio", ws_max_size=settings.ws_frame_limit_bytes,
-        ws_per_message_deflate=False,
-        log_level=args.log_level, proxy_headers=True,
-    )
+    with serving(settings, workers=args.workers, log_level=args.log_level) as operations:
+        uvicorn.run(
+            "server.asgi:app", host=args.host, port=args.port, workers=args.workers,
+            # No per-message compression: it costs ~40 KiB of zlib state per socket, and events
+            # are small and serialised once for all recipients.
+            ws="websockets-sansio", ws_max_size=settings.ws_frame_limit_bytes,
+            ws_per_message_deflate=False,
+            proxy_headers=True, **operations,
+        )
     return 0
 
 
@@ -144,7 +147,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--demo", action="store_true", help="load the demo province if empty")
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-level", default=None, help="default: TONGBAN_LOG_LEVEL or info")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     admin = sub.add_parser("create-admin", help="create or reset a system administrator")

@@ -22,6 +22,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from core.errors import ApiError
 from core.feed import REFRESH_KINDS, audiences_of, head_id, read_for
 from core.jsonutil import dumps, loads
+from core.metrics import EVENTS_DELIVERED, SLOW_CONSUMERS, WEBSOCKETS_OPEN
+from core.retention import FeedReset, check_resume
 from core.tx import StoredEvent
 from directory.auth import Actor, actor_from_token, client_address
 
@@ -66,6 +68,8 @@ class Connection:
         try:
             self.queue.put_nowait((event_id, frame, refresh, audience))
         except asyncio.QueueFull:
+            if not self.stopped:
+                SLOW_CONSUMERS.inc()
             self.stop(Close.TOO_SLOW)
 
     def stop(self, code: int) -> None:
@@ -142,6 +146,7 @@ class Gateway:
 
     def on_events(self, events: list[StoredEvent]) -> None:
         """Pump listener: fan each event out to the queues of its audience."""
+        handed = 0
         for event in events:
             if event.kind == "session.revoked":
                 self._end_session(event)
@@ -150,8 +155,10 @@ class Gateway:
                 continue
             frame = event_frame(event)
             refresh = event.kind in REFRESH_KINDS
+            handed += len(conns)
             for conn in tuple(conns):
                 conn.offer(event.id, frame, refresh, event.audience)
+        EVENTS_DELIVERED.inc(handed)
 
     def _end_session(self, event: StoredEvent) -> None:
         session_id = loads(event.data).get("session_id")
@@ -174,10 +181,12 @@ class Gateway:
         actor, after = hello
         conn = Connection(ws, actor, self.queue_size)
         self.index(conn, await audiences_of(actor.id))
+        WEBSOCKETS_OPEN.inc()
         try:
             await self._run(conn, actor, after)
         finally:
             self.remove(conn)
+            WEBSOCKETS_OPEN.dec()
 
     async def _hello(self, ws: WebSocket) -> tuple[Actor, int] | None:
         try:
@@ -226,12 +235,27 @@ class Gateway:
         while conn.last_sent < upto:
             events = await read_for(conn.audiences, after=conn.last_sent, upto=upto,
                                     limit=REPLAY_PAGE)
+            if await self._reset_if_pruned(conn, upto):
+                return
+            EVENTS_DELIVERED.inc(len(events))
             for event in events:
                 await conn.ws.send_text(event_frame(event))
                 conn.last_sent = event.id
             if len(events) < REPLAY_PAGE:
                 conn.last_sent = max(conn.last_sent, upto)
                 return
+
+    @staticmethod
+    async def _reset_if_pruned(conn: Connection, upto: int) -> bool:
+        """Retention removed events this connection still needed: send `reset` and go on live
+        from `upto` (checked after each page is read; see core.retention)."""
+        try:
+            await check_resume(conn.last_sent, head=upto)
+        except FeedReset as reset:
+            await conn.ws.send_text(dumps(reset.frame()))
+            conn.last_sent = reset.last_event_id
+            return True
+        return False
 
     async def _write(self, conn: Connection) -> None:
         while not conn.stopped:
