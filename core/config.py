@@ -55,13 +55,19 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+def storage_location() -> tuple[Path, str]:
+    """The data folder and the database URL, read without creating anything (a restore needs
+    an empty folder left empty)."""
+    data_dir = Path(_env("DATA_DIR", "./data")).resolve()
+    return data_dir, _env("DATABASE_URL", f"sqlite://{data_dir / 'tongban.sqlite3'}")
+
+
 def load_settings() -> Settings:
     """Read the environment; generate and keep a secret key under the data folder if none is set."""
-    data_dir = Path(_env("DATA_DIR", "./data")).resolve()
-    default_db = f"sqlite://{data_dir / 'tongban.sqlite3'}"
+    data_dir, database_url = storage_location()
     return Settings(
         data_dir=data_dir,
-        database_url=_env("DATABASE_URL", default_db),
+        database_url=database_url,
         bus_url=_env("BUS_URL", "memory://"),
         secret_key=_env("SECRET_KEY", "") or _stored_secret(data_dir),
         issuer=_env("ISSUER", "tongban"),

@@ -1,4 +1,5 @@
-"""`tongban` command line: serve, migrate, create-admin, import-org, demo, audit verify."""
+"""`tongban` command line: serve, migrate, create-admin, import-org, demo, audit verify;
+backup, restore and feed prune (`server.opscli`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TypeVar
 from core.config import Settings, load_settings
 from core.db import close_db, open_db
 from server.apps import database_config
+from server.opscli import add_operations_commands
 
 
 T = TypeVar("T")
@@ -161,6 +163,7 @@ def parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit chain tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the whole chain").set_defaults(func=cmd_audit_verify)
+    add_operations_commands(sub)
     return root
 
 
