@@ -25,6 +25,8 @@ from core.config import Settings
 from core.logs import configure_logging
 from core.metrics import MULTIPROC_ENV
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 @contextmanager
 def serving(settings: Settings, *, workers: int, log_level: str | None) -> Iterator[dict[str, Any]]:
@@ -37,6 +39,10 @@ def serving(settings: Settings, *, workers: int, log_level: str | None) -> Itera
             "log_level": (log_level or settings.log_level).lower(),
             "access_log": False,  # ours (server.observe) has the route, actor and request id
             "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+            # A worker answers the supervisor's health pings only once it has imported the app;
+            # on a busy machine that takes longer than uvicorn's 5 s, and it would be killed
+            # and restarted over and over as "hung".
+            "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
         }
 
 
