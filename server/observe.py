@@ -244,5 +244,7 @@ async def show_ready(request: Request) -> Response:
 routes = [
     Route("/metrics", show_metrics, methods=["GET"]),
     route("/v1/ready", show_ready, "GET", "Readiness: the database and the bus answer",
-          response=ReadyReply, auth=False, tag="server"),
+          response=ReadyReply, auth=False, tag="server",
+          errors={503: "The database or the bus does not answer (problem `not-ready`, with "
+                       "`checks` naming which)."}),
 ]
