@@ -39,6 +39,14 @@ class RequestInfo:
     request_id: str
     actor_id: int | None = None
     db_seconds: float = 0.0
+    close_code: int | None = None  # a websocket's, as the server closed it
+
+
+def note_close_code(code: int) -> None:
+    """Record the code a websocket is closed with, for its log line and metrics."""
+    request = _request.get()
+    if request is not None:
+        request.close_code = code
 
 
 _request: ContextVar[RequestInfo | None] = ContextVar("tongban_request", default=None)

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from core.context import note_close_code
 from core.errors import ApiError
 from core.feed import REFRESH_KINDS, audiences_of, head_id, read_for
 from core.jsonutil import dumps, loads
@@ -291,5 +292,6 @@ class Gateway:
 
 
 async def _close(ws: WebSocket, code: int, reason: str) -> None:
+    note_close_code(code)
     with contextlib.suppress(Exception):
         await ws.close(code, reason)
