@@ -118,9 +118,12 @@ async def _prune_batch(report: PruneReport, *, older_than: datetime, batch: int)
     # The database compares the times: parsing thousands of datetimes in Python per batch
     # would hold the event loop (and every request) longer than the delete itself.
     cutoff = Event._meta.fields_map["at"].to_db_value(older_than, Event)
+    # The newest event always stays, however old: the feed's head (max id) is what `ready` and
+    # every replay measure resume points against; an empty feed would read as "nothing after 0".
     rows = await fetch(
         "SELECT id, CASE WHEN at < {} THEN 1 ELSE 0 END AS old FROM core_event "
-        "WHERE id > {} ORDER BY id LIMIT {}", [cutoff, report.pruned_through, batch])
+        "WHERE id > {} AND id < (SELECT max(id) FROM core_event) ORDER BY id LIMIT {}",
+        [cutoff, report.pruned_through, batch])
     last = _last_old(rows)
     if last is None:
         return False

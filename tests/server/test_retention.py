@@ -71,7 +71,9 @@ async def pruned(server: Server, admin: TongbanClient, org: Org) -> Pruned:
     await age_events_through(old_head)
     stop, acked = asyncio.Event(), []
     sending = asyncio.create_task(send_until(sender, chat["id"], stop, acked))
-    await asyncio.sleep(0.2)
+    async with asyncio.timeout(10):
+        while not acked:  # newer events exist: the old head is no longer the newest
+            await asyncio.sleep(0.02)
     before = len(acked)
     report = await do_prune_feed(older_than=utcnow() - RETENTION, batch=25, pause=0.01)
     during = len(acked) - before
@@ -152,12 +154,15 @@ async def test_the_scheduled_job_prunes_and_schedules_itself_again(
     assert job.state == "pending"
     await rename(admin, pruned.unit["id"], "再旧一次")
     target = await head_id()
-    await age_events_through(target)
+    await rename(admin, pruned.unit["id"], "最后一次")
+    newest = await head_id()
+    await age_events_through(newest)  # everything is old, the newest event too
     await Job.filter(id=job.id).update(due_at=utcnow())
     server.app.state.scheduler.wake()
     async with asyncio.timeout(15):
         while await pruned_through() < target:
             await asyncio.sleep(0.1)
+    assert await pruned_through() < newest and await Event.filter(id=newest).exists()
     async with asyncio.timeout(5):
         while (await Job.get(id=job.id)).due_at < utcnow() + timedelta(minutes=30):
             await asyncio.sleep(0.1)
