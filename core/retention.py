@@ -115,18 +115,31 @@ async def do_prune_feed(*, older_than: datetime, batch: int = BATCH,
 
 async def _prune_batch(report: PruneReport, *, older_than: datetime, batch: int) -> bool:
     """Remove the next run of old events (at most `batch`); True if more old ones may follow."""
-    # The database compares the times: parsing thousands of datetimes in Python per batch
-    # would hold the event loop (and every request) longer than the delete itself.
-    cutoff = Event._meta.fields_map["at"].to_db_value(older_than, Event)
-    # The newest event always stays, however old: the feed's head (max id) is what `ready` and
-    # every replay measure resume points against; an empty feed would read as "nothing after 0".
-    rows = await fetch(
-        "SELECT id, CASE WHEN at < {} THEN 1 ELSE 0 END AS old FROM core_event "
-        "WHERE id > {} AND id < (SELECT max(id) FROM core_event) ORDER BY id LIMIT {}",
-        [cutoff, report.pruned_through, batch])
+    rows = await _next_rows(after=report.pruned_through, older_than=older_than, batch=batch)
     last = _last_old(rows)
     if last is None:
         return False
+    await _remove_through(report, last)
+    return len(rows) == batch and last == int(rows[-1]["id"])
+
+
+async def _next_rows(*, after: int, older_than: datetime, batch: int) -> list[dict[str, Any]]:
+    """The next `batch` events' ids, each flagged `old`.
+
+    The database compares the times: parsing thousands of datetimes in Python per batch would
+    hold the event loop (and every request) longer than the delete itself. The newest event
+    always stays, however old: the feed's head (max id) is what `ready` and every replay measure
+    resume points against, and an empty feed would read as "nothing after 0".
+    """
+    cutoff = Event._meta.fields_map["at"].to_db_value(older_than, Event)
+    return await fetch(
+        "SELECT id, CASE WHEN at < {} THEN 1 ELSE 0 END AS old FROM core_event "
+        "WHERE id > {} AND id < (SELECT max(id) FROM core_event) ORDER BY id LIMIT {}",
+        [cutoff, after, batch])
+
+
+async def _remove_through(report: PruneReport, last: int) -> None:
+    """One short transaction: raise the horizon, delete up to it."""
     async with in_transaction():
         await FeedHorizon.filter(id=1, pruned_through__lt=last).update(
             pruned_through=last, pruned_at=utcnow()
@@ -136,7 +149,6 @@ async def _prune_batch(report: PruneReport, *, older_than: datetime, batch: int)
     report.removed += removed
     report.batches += 1
     report.pruned_through = last
-    return len(rows) == batch and last == int(rows[-1]["id"])
 
 
 def _last_old(rows: list[dict[str, Any]]) -> int | None:
