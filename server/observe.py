@@ -88,17 +88,25 @@ class Observe:
             return
         info = RequestInfo(request_id=request_id_of(scope))
         token = begin_request(info)
-        started = time.perf_counter()
         if scope["type"] == "websocket":
-            # No wrapper around a socket's `send`: it would cost ~2 µs on every event frame.
-            # The gateway notes the close code it uses (core.context.note_close_code).
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                record_websocket(scope, info, time.perf_counter() - started)
-            end_request(token)
-            return
-        status = 500  # stays 500 if the app raised before replying
+            await self._websocket(scope, receive, send, info)
+        else:
+            await self._http(scope, receive, send, info)
+        # Not reached when the app raised: the id stays set for the 500 handler's log line.
+        end_request(token)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send,
+                         info: RequestInfo) -> None:
+        # No wrapper around a socket's `send`: it would cost ~2 µs on every event frame.
+        # The gateway notes the close code it uses (core.context.note_close_code).
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            record_websocket(scope, info, time.perf_counter() - started)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send, info: RequestInfo) -> None:
+        started, status = time.perf_counter(), 500  # 500 if the app raised before replying
 
         async def send_observed(message: Message) -> None:
             nonlocal status
@@ -112,8 +120,6 @@ class Observe:
             await self.app(scope, receive, send_observed)
         finally:
             record_request(scope, info, status, time.perf_counter() - started)
-        # Left set when the app raised, so the 500 handler's log line still has the id.
-        end_request(token)
 
 
 def record_request(scope: Scope, info: RequestInfo, status: int, elapsed: float) -> None:
@@ -136,7 +142,8 @@ def record_request(scope: Scope, info: RequestInfo, status: int, elapsed: float)
 def record_websocket(scope: Scope, info: RequestInfo, elapsed: float) -> None:
     code = info.close_code
     WS_CLOSES.labels("none" if code is None else str(code)).inc()
-    access_log.info("websocket %s closed %s", route_of(scope) or scope["path"], code or "by peer",
+    access_log.info("websocket %s closed %s", route_of(scope) or scope["path"],
+                    code or "(by the client or on shutdown)",
                     extra={**_common(scope, info, route_of(scope), elapsed), "close_code": code})
 
 
