@@ -1,7 +1,10 @@
 """Operations figures: a backup of a database with 1 million messages while people send, and the
 feed retention's pruning rate while they send.
 
-    python bench/operations.py [--messages 1000000] [--senders 20] [--seconds 10]
+    python bench/operations.py [--messages 1000000] [--senders 20] [--seconds 10] [--data DIR]
+
+`--data DIR` keeps the filled data folder there and reuses it on the next run (filling a
+million messages takes minutes); without it everything is removed at the end.
 
 1. **The database.** The real server (`bench.tongban_server`, SQLite) makes the people and one
    group chat of 10 per sender through the API. Then, with the server stopped, the database is
@@ -69,7 +72,8 @@ SPREAD = timedelta(days=200)
 class Chat:
     conversation_id: int
     sender_id: int
-    token: str
+    username: str
+    token: str = ""
 
 
 async def make_chats(server: ServerProcess, senders: int) -> list[Chat]:
@@ -82,8 +86,16 @@ async def make_chats(server: ServerProcess, senders: int) -> list[Chat]:
         for i, token in enumerate(tokens):
             others = [ids[(i + k) % len(ids)] for k in range(1, min(10, len(ids)))]
             chats.append(Chat(await create_group(http, token, f"运维基准{i}", others), ids[i],
-                              token))
+                              audience.usernames[i]))
         return chats
+
+
+async def log_in_again(server: ServerProcess, chats: list[Chat]) -> None:
+    """Fresh access tokens: filling takes longer than a token lives."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", timeout=120) as http:
+        tokens = await tokens_for(http, [chat.username for chat in chats])
+    for chat, token in zip(chats, tokens, strict=True):
+        chat.token = token
 
 
 def fill(database: Path, chats: list[Chat], messages: int) -> float:
@@ -197,12 +209,14 @@ class Sends:
 async def send_loop(port: int, chat: Chat, stop: asyncio.Event, sends: Sends) -> None:
     conn = await LeanHttp.connect(port)
     path = f"/v1/conversations/{chat.conversation_id}/messages"
+    failed_in_a_row = 0
     try:
-        while not stop.is_set():
+        while not stop.is_set() and failed_in_a_row < 20:  # a broken run ends, not spins
             started = time.monotonic()
             status, _ = await conn.post_json(path, chat.token, {
                 "client_msg_id": uuid.uuid4().hex, "body": f"运维基准 {time.time_ns()}"})
             sends.samples.append((started, (time.monotonic() - started) * 1000, status))
+            failed_in_a_row = 0 if status == 201 else failed_in_a_row + 1
     finally:
         conn.close()
 
@@ -247,7 +261,8 @@ async def backup(data_dir: Path, out: Path) -> list[str]:
     if done.returncode != 0:
         raise RuntimeError(output.decode())
     database = data_dir / "tongban.sqlite3"
-    return [f"backup {seconds:.1f} s (target ≤ {TARGETS['backup_seconds']:.0f} s)",
+    snapshot = output.decode().splitlines()[0].rstrip(".")  # "Database snapshot: … MiB in … s"
+    return [f"backup {seconds:.1f} s (target ≤ {TARGETS['backup_seconds']:.0f} s)", snapshot,
             f"database {database.stat().st_size / 2**20:,.0f} MiB → archive "
             f"{out.stat().st_size / 2**20:,.0f} MiB"]
 
@@ -294,16 +309,31 @@ async def verify(archive: Path) -> str:
 # -- the run ---------------------------------------------------------------------------------
 
 
-async def run(args: argparse.Namespace) -> list[Phase]:
-    target = TongbanTarget(core=server_core(args.no_pin), loop="auto")
+async def prepared(target: TongbanTarget, args: argparse.Namespace) -> list[Chat]:
+    """The filled database: made now, or found in `--data` from an earlier run."""
+    database, chats_file = target.data_dir / "tongban.sqlite3", target.data_dir / "chats.json"
+    if chats_file.exists() and json.loads(chats_file.read_text())["messages"] == args.messages:
+        return [Chat(**item) for item in json.loads(chats_file.read_text())["chats"]]
     server = await asyncio.to_thread(target.start)
     chats = await make_chats(server, args.senders)
     await asyncio.to_thread(server.stop)
-    database = target.data_dir / "tongban.sqlite3"
     filled = await asyncio.to_thread(fill, database, chats, args.messages)
     print(f"Filled {args.messages:,} messages in {filled:.0f} s "
           f"({database.stat().st_size / 2**20:,.0f} MiB).", file=sys.stderr)
+    chats_file.write_text(json.dumps({"messages": args.messages,
+                                      "chats": [chat.__dict__ for chat in chats]}))
+    return chats
+
+
+async def run(args: argparse.Namespace) -> list[Phase]:
+    target = TongbanTarget(core=server_core(args.no_pin), loop="auto")
+    if args.data:
+        args.data.mkdir(parents=True, exist_ok=True)
+        target.data_dir = args.data
+    database = target.data_dir / "tongban.sqlite3"
+    chats = await prepared(target, args)
     server = await asyncio.to_thread(target.start)
+    await log_in_again(server, chats)
     sends, stop = Sends(), asyncio.Event()
     senders = [asyncio.create_task(send_loop(server.port, chat, stop, sends)) for chat in chats]
     await asyncio.sleep(2)  # warm-up
@@ -339,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--senders", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--no-pin", action="store_true")
+    parser.add_argument("--data", type=Path, help="keep (and reuse) the filled data folder here")
     args = parser.parse_args(argv)
     try:
         phases = asyncio.run(run(args))
