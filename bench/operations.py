@@ -32,7 +32,6 @@ import asyncio
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import time
 import uuid

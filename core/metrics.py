@@ -30,8 +30,8 @@ from prometheus_client import (
     Histogram,
     disable_created_metrics,
     generate_latest,
+    multiprocess,
 )
-from prometheus_client import multiprocess
 
 M = TypeVar("M", Counter, Gauge, Histogram)
 ScrapeCallback = Callable[[], Awaitable[None]]

@@ -72,8 +72,9 @@ class FeedReset(ApiError):
 
 
 async def pruned_through() -> int:
-    found = await FeedHorizon.filter(id=1).values_list("pruned_through", flat=True)
-    return int(found[0]) if found else 0
+    """The highest event id retention has removed (0: none yet)."""
+    horizon = await FeedHorizon.filter(id=1).first()
+    return horizon.pruned_through if horizon else 0
 
 
 async def check_resume(after: int, *, head: int) -> None:
