@@ -47,7 +47,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.messaging_load import LeanHttp, create_group, person_ids, quantile
 from bench.phases import Cpu
-from bench.servers import ServerProcess, stop_all
+from bench.servers import ServerProcess, start_server, stop_all
 from bench.targets import TongbanTarget
 from bench.tongban_setup import admin_token, grow_audience, tokens_for
 from bench.ws_fanout import server_core
@@ -308,12 +308,21 @@ async def verify(archive: Path) -> str:
 # -- the run ---------------------------------------------------------------------------------
 
 
+def start(target: TongbanTarget) -> ServerProcess:
+    """The target's server, given time to start on a busy machine (a large database to open)."""
+    env = {"TONGBAN_DATA_DIR": str(target.data_dir), "TONGBAN_ARGON2_TIME_COST": "1",
+           "TONGBAN_ARGON2_MEMORY_KIB": "1024", "TONGBAN_BUS_URL": "memory://",
+           "TONGBAN_SECRET_KEY": "bench-secret-key-not-for-production-use-0001"}
+    return start_server(target.name, "bench.tongban_server", env=env, log_dir=target.data_dir,
+                        core=target.core, loop=target.loop, timeout=300)
+
+
 async def prepared(target: TongbanTarget, args: argparse.Namespace) -> list[Chat]:
     """The filled database: made now, or found in `--data` from an earlier run."""
     database, chats_file = target.data_dir / "tongban.sqlite3", target.data_dir / "chats.json"
     if chats_file.exists() and json.loads(chats_file.read_text())["messages"] == args.messages:
         return [Chat(**item) for item in json.loads(chats_file.read_text())["chats"]]
-    server = await asyncio.to_thread(target.start)
+    server = await asyncio.to_thread(start, target)
     chats = await make_chats(server, args.senders)
     await asyncio.to_thread(server.stop)
     filled = await asyncio.to_thread(fill, database, chats, args.messages)
@@ -331,7 +340,7 @@ async def run(args: argparse.Namespace) -> list[Phase]:
         target.data_dir = args.data
     database = target.data_dir / "tongban.sqlite3"
     chats = await prepared(target, args)
-    server = await asyncio.to_thread(target.start)
+    server = await asyncio.to_thread(start, target)
     await log_in_again(server, chats)
     sends, stop = Sends(), asyncio.Event()
     senders = [asyncio.create_task(send_loop(server.port, chat, stop, sends)) for chat in chats]
