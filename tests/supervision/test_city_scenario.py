@@ -295,8 +295,10 @@ async def test_ledger_exports_csv_with_bom(story: Story) -> None:
     by_id = {int(row[0]): row for row in rows[1:]}
     assert sorted(by_id) == ids(s, *s.tasks)
     assert by_id[s.tasks["RA2"]][3:6] == ["办理中", "红灯", "是"]
-    assert by_id[s.tasks["RD1"]][3] == "已办结" and float(by_id[s.tasks["RD1"]][15]) > 48
-    assert by_id[s.tasks["R"]][17] == "instruction: 省领导批示"
+    assert by_id[s.tasks["RD1"]][3] == "已办结" and float(by_id[s.tasks["RD1"]][16]) > 48
+    assert by_id[s.tasks["R"]][18] == "领导批示：省领导批示"
+    due = datetime.fromisoformat(by_id[s.tasks["RA2"]][10])  # Beijing time, offset written out
+    assert due.utcoffset() == timedelta(hours=8)
     overdue = await s.client("city_head").export_tasks(unit=s.world.units["C"], overdue=True)
     assert len(list(csv.reader(io.StringIO(overdue.decode("utf-8-sig"))))) == 2
 

@@ -72,7 +72,7 @@ async def test_lifecycle_moves_are_recorded_audited_and_evented(world: World) ->
     tid = task["id"]
     start = await mark(w["sup"])
     received = await w["clerk"].client.receive_task(tid)
-    assert received["state"] == "accepted" and received["received_at"]
+    assert received["state"] == "received" and received["received_at"]
     entry = await w["clerk"].client.report_progress(tid, 30, "已完成摸底")
     assert entry["kind"] == "progress" and entry["percent"] == 30
     done = await w["clerk"].client.complete_task(tid, "已全部完成")
@@ -117,7 +117,7 @@ async def test_moves_of_the_wrong_party_are_403_and_of_the_wrong_state_409(world
     with pytest.raises(ApiError) as caught:
         await w["sup"].client.accept_task(tid)  # nothing submitted
     assert caught.value.status == 409
-    assert (await w["sup"].client.get_task(tid))["state"] == "accepted"
+    assert (await w["sup"].client.get_task(tid))["state"] == "received"
 
 
 async def test_create_task_refuses_bad_assignments_with_clear_problems(world: World) -> None:
@@ -161,7 +161,7 @@ async def test_lead_and_assisting_units_get_their_roles(world: World) -> None:
     with pytest.raises(ApiError) as caught:  # assisting people see the task but do not act
         await w["other_clerk"].client.receive_task(task["id"])
     assert caught.value.status == 403
-    assert (await w["county_clerk"].client.receive_task(task["id"]))["state"] == "accepted"
+    assert (await w["county_clerk"].client.receive_task(task["id"]))["state"] == "received"
 
 
 async def test_create_task_with_the_same_idempotency_key_returns_the_first(world: World) -> None:
