@@ -14,13 +14,14 @@ from directory.auth import authenticate
 from documents import numbering, queries, search, sending, shapes, signoff
 from documents.circulation_routes import routes as circulation_routes
 from documents.drafting import do_create_document, do_edit_document
+from documents.forwarding import do_forward_document
 from documents.models import DocumentVersion
 from documents.receiving_routes import routes as receiving_routes
 from documents.register_routes import routes as register_routes
 from documents.routing import DOC, TAG, root, row_id, shown, with_document
 from documents.schemas import (
-    DistributeIn, DocumentCreate, DocumentEdit, DocumentQuery, IssueIn, PageQuery, SeriesCreate,
-    SeriesQuery, SubmitIn,
+    DistributeIn, DocumentCreate, DocumentEdit, DocumentQuery, ForwardIn, IssueIn, PageQuery,
+    SeriesCreate, SeriesQuery, SubmitIn,
 )
 from documents.versions import version_public
 
@@ -97,6 +98,17 @@ async def distribute_document(request: Request) -> Response:
                   "deliveries": await shapes.deliveries_public(made)}, status=201)
 
 
+async def forward_document(request: Request) -> Response:
+    actor, original = await with_document(request)
+    key = header_key(request)
+    body = await parse_json(request, ForwardIn)
+    limit = request.app.state.settings.upload_limit_bytes
+    document = await do_forward_document(original, actor=actor, request=body,
+                                         files_root=root(request), upload_limit=limit,
+                                         idempotency_key=key)
+    return await shown(actor, document, 201)
+
+
 async def list_deliveries(request: Request) -> Response:
     _, document = await with_document(request)
     query = parse_query(request, PageQuery)
@@ -148,6 +160,8 @@ routes: list[BaseRoute] = [
           body=IssueIn, tag=TAG),
     route(DOC + "/distribute", distribute_document, "POST", "Deliver to units and people (分发)",
           body=DistributeIn, status=201, tag=TAG),
+    route(DOC + "/forward", forward_document, "POST", "Forward a received document (转发): a "
+          "new draft carrying it", body=ForwardIn, status=201, tag=TAG),
     route(DOC + "/deliveries", list_deliveries, "GET", "Who got it, who signed for it, when",
           query=PageQuery, tag=TAG),
     route(DOC + "/archive", archive_document, "POST", "Archive (归档): read-only from now",
