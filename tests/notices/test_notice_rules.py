@@ -55,9 +55,9 @@ def test_checkin_window_and_lateness() -> None:
     assert times.is_late(start + timedelta(minutes=5, seconds=1))
 
 
-def test_only_time_or_place_asks_for_confirmation_again() -> None:
-    assert needs_reconfirmation(["title", "location"])
-    assert not needs_reconfirmation(["title", "agenda", "body"])
+def test_only_a_time_change_asks_for_confirmation_again() -> None:
+    assert needs_reconfirmation(["title", "starts_at"]) and needs_reconfirmation(["ends_at"])
+    assert not needs_reconfirmation(["title", "location", "online_url", "agenda", "body"])
 
 
 def test_csv_cells_show_answers_and_flags_in_words() -> None:

@@ -56,7 +56,7 @@ async def test_rsvp_attend_decline_and_substitute_change_the_statistics_exactly(
 ) -> None:
     sent = await make_meeting(county, people=["town_a", "town_b", "village"],
                               starts_in=timedelta(days=1))
-    deputy = await make_person(admin, county.ids["town_b"], display_name="副镇长")
+    deputy = await make_person(admin, county.ids["village"], display_name="村副主任")
     attendee, decliner, sender = [await county.client(server, n)
                                   for n in ("town_a", "town_b", "village")]
     await attendee.rsvp(sent["id"], "attend")
