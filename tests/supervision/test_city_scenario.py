@@ -224,7 +224,9 @@ async def test_lights_follow_the_due_times(story: Story) -> None:
 
 async def test_progress_rolls_up_to_the_parents(story: Story) -> None:
     s = story
-    shown = {k: (await s.client("sup").get_task(s.tasks[k]))["progress"] for k in s.tasks}
+    tasks = {k: await s.client("sup").get_task(s.tasks[k]) for k in s.tasks}
+    assert all(t["percent"] == t["progress"] for t in tasks.values())  # one figure, two names
+    shown = {k: t["progress"] for k, t in tasks.items()}
     # RA: (done 100 + 40) / 2; RB and RD: their only township is done; R: (70 + 100 + 100) / 3.
     assert shown == {"R": 90, "RA": 70, "RB": 100, "RD": 100,
                      "RA1": 100, "RA2": 40, "RB1": 100, "RD1": 100}

@@ -75,6 +75,8 @@ async def test_lifecycle_moves_are_recorded_audited_and_evented(world: World) ->
     assert received["state"] == "received" and received["received_at"]
     entry = await w["clerk"].client.report_progress(tid, 30, "已完成摸底")
     assert entry["kind"] == "progress" and entry["percent"] == 30
+    reported = await w["clerk"].client.get_task(tid)
+    assert (reported["progress"], reported["percent"], reported["reported_percent"]) == (30, 30, 30)
     done = await w["clerk"].client.complete_task(tid, "已全部完成")
     assert done["state"] == "submitted"
     back = await w["sup"].client.reject_task(tid, "佐证材料不全")
@@ -82,7 +84,8 @@ async def test_lifecycle_moves_are_recorded_audited_and_evented(world: World) ->
     await w["head"].client.complete_task(tid, "补充了材料")
     accepted = await w["sup"].client.accept_task(tid, "同意办结")
     assert accepted["state"] == "done" and accepted["light"] is None
-    assert accepted["late_seconds"] == 0 and accepted["progress"] == 100
+    assert accepted["late_seconds"] == 0 and accepted["progress"] == accepted["percent"] == 100
+    assert accepted["reported_percent"] == 30  # the lead's own last report, kept as it was
     kinds = [e["kind"] for e in about(await events_of(w["sup"], start), tid)]
     assert kinds == ["task.received", "task.progressed", "task.submitted", "task.rejected",
                      "task.submitted", "task.accepted"]
