@@ -110,6 +110,32 @@ async def oversight_roots(person_id: int) -> list[str]:
     return routing.oversight_roots(posts, paths, await served_by(ids))
 
 
+async def contacts(unit_ids: Iterable[int]) -> dict[int, list[int]]:
+    """R9 for many units at once: the active people who may answer for each (its desk's clerks,
+    its leaders and admins), in two queries."""
+    ids = list(dict.fromkeys(unit_ids))
+    rows = await Unit.filter(id__in=ids).values(*FACT_FIELDS) if ids else []
+    units = [_facts(row) for row in rows]
+    desk_of = {u.id: routing.desk_units(u) for u in units}
+    wanted = {d for ds in desk_of.values() for d in ds}
+    posts = await Position.filter(unit_id__in=list(wanted), person__active=True) \
+        .values("person_id", "unit_id", "roles") if wanted else []
+    found: dict[int, list[int]] = {}
+    for unit in units:
+        found[unit.id] = sorted({
+            p["person_id"] for p in posts if p["unit_id"] in desk_of[unit.id]
+            and routing.answers_for([Post(p["unit_id"], frozenset(p["roles"] or []))], unit)})
+    return found
+
+
+async def answered_units(person_id: int) -> list[int]:
+    """R9 the other way round: the units the person may answer for."""
+    posts = await posts_of(person_id)
+    own = [p.unit_id for p in posts if p.roles & (routing.OVERSIGHT | {Role.CLERK})]
+    served = await served_by(p.unit_id for p in posts if Role.CLERK in p.roles)
+    return sorted({*own, *(u.id for units in served.values() for u in units)})
+
+
 async def answers_for(person_id: int, unit_id: int) -> bool:
     """R9: whether the person may answer for the unit (its unit 回执)."""
     unit, posts = await _unit_and_posts(person_id, unit_id)
