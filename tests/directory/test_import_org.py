@@ -352,6 +352,19 @@ async def test_load_demo_builds_province_with_working_logins(settings: Settings)
     assert await Group.all().count() == 4
     assert sum("unit_admin" in post.roles for post in await Position.all()) >= 3
     await assert_paths_consistent()
+    # the stories: a 市长批示 on a 收文, a 转发 to the counties, an 办公厅督办
+    from documents.models import Delivery, Document
+    from supervision.models import Task
+
+    assert "wangjun" in text and "办公厅督办" in text
+    instructed = await Delivery.get(instructed_by_id__not_isnull=True)
+    assert instructed.instructed_by_id == (await Person.get(username="wangjun")).id
+    forward = await Document.get(forwards_id__not_isnull=True, source_id=None)
+    assert (forward.doc_number or "").startswith("遵府办发")
+    assert await Document.filter(source_id=forward.id).count() == 3
+    acting = await Task.get(acting_unit_id__not_isnull=True).prefetch_related("origin_unit")
+    assert acting.origin_unit.name == "贵州省" and acting.creator_id == (
+        await Person.get(username="liuqiang")).id
     assert (await verify_chain()).ok
 
 
