@@ -188,6 +188,21 @@ class ForwardIn(Strict):
         return self
 
 
+class ForwardedDraftPublic(BaseModel):
+    """The 转发 draft, in full as `GET /v1/documents/{id}` shows it: among its attachments the
+    original's files, and in `forwards` the original's title, number and issuing unit."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    direction: Literal["outgoing"]
+    state: str
+    title: str
+    unit: dict[str, Any]
+    forwards: dict[str, Any]
+    attachments: list[dict[str, Any]]
+
+
 class CirculationCreate(Strict):
     reader_ids: Annotated[list[Id], Field(min_length=1, max_length=200)]
     mode: Literal["parallel", "sequential"] = "parallel"

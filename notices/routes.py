@@ -158,6 +158,8 @@ async def list_recipients(request: Request) -> Response:
 
 
 async def show_unit_reply(request: Request) -> Response:
+    """A unit's 回执 to a meeting call that addresses it: who attends for the unit, who
+    answered and when. For the publisher and the unit's contacts."""
     actor = await authenticate(request)
     access = await queries.access_notice(actor, path_int(request, "notice_id"))
     unit = await unit_replies.access_unit(access, path_int(request, "unit_id"), actor=actor)
@@ -165,6 +167,9 @@ async def show_unit_reply(request: Request) -> Response:
 
 
 async def reply_for_unit(request: Request) -> Response:
+    """单位回执: the unit's contact (a clerk of its desk, a leader or an admin) names who
+    attends for the unit — anyone of it or of a unit under it, invited or not — replacing any
+    earlier reply. Those named attend; the unit's other recipients become `not_named`."""
     actor = await authenticate(request)
     access = await queries.access_notice(actor, path_int(request, "notice_id"))
     unit = await unit_replies.access_unit(access, path_int(request, "unit_id"), actor=actor)
@@ -213,10 +218,16 @@ routes = [
           query=RecipientsQuery, tag=TAG),
     route(N + "/units/{unit_id}/reply", show_unit_reply, "GET",
           "A unit's 回执: who attends for it (its contact, publisher)", response=UnitReplyPublic,
-          tag=TAG),
+          tag=TAG, errors={
+              403: "unless you published the call or answer for the unit",
+              404: "when the call does not address the unit, or you may not see it"}),
     route(N + "/units/{unit_id}/reply", reply_for_unit, "PUT",
           "Answer for a unit (单位回执): who attends, by its contact", body=UnitReplyIn,
-          response=UnitReplyPublic, tag=TAG),
+          response=UnitReplyPublic, tag=TAG, errors={
+              403: "unless you answer for the unit (its desk's clerk, a leader or an admin)",
+              404: "when the call does not address the unit, or you may not see it",
+              409: "when the call is not a live meeting, or answers have closed",
+              422: "when an attendee is not of the unit, or named twice"}),
     route(N + "/stats.csv", export_stats, "GET", "Receipts as CSV (UTF-8 with BOM), publisher",
           tag=TAG),
 ]
