@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from core.clock import utcnow
 from core.errors import Forbidden
@@ -39,7 +39,9 @@ from files.queries import claim_files
 FORWARD = "POST /v1/documents/{id}/forward"  # the route an Idempotency-Key is remembered under
 FORWARDABLE = (State.RECEIVED, State.REGISTERED, State.REVIEWED, State.PROPOSED,
                State.INSTRUCTED, State.HANDLING, State.DONE, State.ARCHIVED)
-CARRIED_ROLES = ("answer",)  # files an original references that do not travel with it
+# Files of these roles travel only as the current version has them (earlier drafts' bodies
+# stay behind), and answers (答复) never: what else a document references travels whole.
+VERSIONED_ROLES = ("body", "attachment", "answer")
 
 
 def forward_title(original: Document) -> str:
@@ -49,15 +51,17 @@ def forward_title(original: Document) -> str:
 
 
 async def carried_files(original: Document) -> list[StoredFile]:
-    """The original's files in order — body, attachments, then anything else it or its
-    sender's document references (an issued PDF…) — the answers to it excepted."""
+    """The original's files in order: its current body and attachments, then anything else it
+    or its sender's document references (an issued PDF…); never an earlier draft's files nor
+    the answers to it."""
     content = await current_content(original)
     ordered = [*filter(None, [content.body]), *content.attachments]
-    others = await DocumentFile.filter(
+    rows = cast(list[int], await DocumentFile.filter(
         document_id__in=[original.id, *filter(None, [original.source_id])],
-    ).exclude(role__in=CARRIED_ROLES).order_by("id").values_list("file_id", flat=True)
-    extra = [i for i in dict.fromkeys(others) if i not in {f.id for f in ordered}]
-    found = {f.id: f for f in await StoredFile.filter(id__in=extra)}
+    ).exclude(role__in=VERSIONED_ROLES).order_by("id").values_list("file_id", flat=True))
+    have = {f.id for f in ordered}
+    extra = [i for i in dict.fromkeys(rows) if i not in have]
+    found = {f.id: f for f in await StoredFile.filter(id__in=extra)} if extra else {}
     return [*ordered, *(found[i] for i in extra if i in found)]
 
 

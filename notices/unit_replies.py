@@ -81,8 +81,8 @@ async def do_reply_for_unit(notice: Notice, unit: Unit, *, actor: Actor, attende
 
 async def _save(notice: Notice, unit: Unit, *, actor: Actor, attendees: list[int], note: str,
                 now: datetime) -> NoticeUnitReply:
-    values = {"attendees": attendees, "note": note, "answered_by_id": actor.id,
-              "answered_at": now}
+    values: dict[str, Any] = {"attendees": attendees, "note": note,
+                              "answered_by_id": actor.id, "answered_at": now}
     if await NoticeUnitReply.filter(notice_id=notice.id, unit_id=unit.id).update(**values):
         return await NoticeUnitReply.get(notice_id=notice.id, unit_id=unit.id)
     try:

@@ -117,14 +117,19 @@ async def upload(official: Official, text: str, name: str = "正文.txt") -> Jso
     return await official.client.upload_file(text.encode(), name, "text/plain")
 
 
-async def sent_to_county(gov: Government, title: str = "关于做好防汛工作的通知") -> Json:
+async def sent_to_county(gov: Government, title: str = "关于做好防汛工作的通知", *,
+                         first_draft: str | None = None) -> Json:
     """The provincial office sends a signed, numbered document addressed to the county (the
-    government, not its office); returns the county's incoming record as its desk sees it."""
+    government, not its office), its body rewritten once when a `first_draft` is given;
+    returns the county's incoming record as its desk sees it."""
     clerk, signer = gov["province 文书"], gov["province 秘书长"]
-    body = await upload(clerk, "各县人民政府：请切实做好防汛工作。")
+    body = await upload(clerk, first_draft or "各县人民政府：请切实做好防汛工作。")
     draft = await clerk.client.create_document(gov.units["province"], "notice", title,
                                                body_file_id=body["id"], signer_id=signer.id,
                                                main_units=[gov.units["county"]])
+    if first_draft:
+        final = await upload(clerk, "各县人民政府：请切实做好防汛工作（定稿）。")
+        await clerk.client.edit_document(draft["id"], body_file_id=final["id"])
     await clerk.client.submit_document(draft["id"])
     await signer.client.sign_document(draft["id"], key=signer.key, comment="同意")
     series = await clerk.client.create_document_series(gov.units["province"], unique("黔府办发"))

@@ -3,6 +3,8 @@ delegate's 批办 shown with both names."""
 
 from __future__ import annotations
 
+import hashlib
+
 from government_helpers import (  # noqa: F401 (the `gov` fixture)
     Government, csv_rows, days, government_fixture, refused, reviewed, sent_to_county, upload,
 )
@@ -49,7 +51,7 @@ async def test_complete_handling_keeps_the_task_open_only_when_the_work_continue
 async def test_forwarding_is_the_desks_after_signing_for_and_goes_down_only(
     gov: Government, admin: TongbanClient,
 ) -> None:
-    incoming = await sent_to_county(gov)
+    incoming = await sent_to_county(gov, first_draft="初稿：未定的措辞")
     desk, units = gov["office 文书"].client, gov.units
     await refused(desk.forward_document(incoming["id"], [units["town_a"]], text="转发"), 409)
     await reviewed(gov, incoming)
@@ -66,6 +68,9 @@ async def test_forwarding_is_the_desks_after_signing_for_and_goes_down_only(
     again = await desk.forward_document(incoming["id"], [units["town_a"]], text="转发",
                                         idempotency_key="forward-once")
     assert first["id"] == again["id"] and first["forwards"]["id"] == incoming["id"]
+    carried = [f["sha256"] for f in first["attachments"]]
+    assert carried == [incoming["body"]["sha256"]]  # the final text only, no earlier draft
+    assert hashlib.sha256("初稿：未定的措辞".encode()).hexdigest() not in carried
     shown = await desk.get_document(incoming["id"])
     assert [f["id"] for f in shown["forwarded_as"]] == [first["id"]]
 
