@@ -11,7 +11,7 @@ from core.errors import NotFound
 from core.http import parse_json, parse_query, reply, route
 from core.idempotency import header_key
 from directory.auth import authenticate
-from documents import numbering, queries, search, sending, shapes, signoff
+from documents import desk, numbering, queries, search, sending, shapes, signoff
 from documents.circulation_routes import routes as circulation_routes
 from documents.drafting import do_create_document, do_edit_document
 from documents.models import DocumentVersion
@@ -117,6 +117,11 @@ async def create_series(request: Request) -> Response:
     return reply(numbering.series_public(series), status=201)
 
 
+async def show_desk(request: Request) -> Response:
+    actor = await authenticate(request)
+    return reply(await desk.desk_counts(actor))
+
+
 async def list_series(request: Request) -> Response:
     actor = await authenticate(request)
     query = parse_query(request, SeriesQuery)
@@ -133,6 +138,8 @@ routes: list[BaseRoute] = [
           body=SeriesCreate, status=201, tag=TAG),
     route("/v1/documents/series", list_series, "GET", "A unit's numbering series",
           query=SeriesQuery, tag=TAG),
+    route("/v1/documents/desk", show_desk, "GET", "What waits at my document desks (待办), "
+          "by unit and state", tag=TAG),
     *register_routes,
     route(DOC, show_document, "GET", "A document in full", tag=TAG),
     route(DOC, edit_document, "PATCH", "Change a draft: a new version (修改)", body=DocumentEdit,

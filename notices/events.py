@@ -22,6 +22,7 @@ REMINDER = "notice.reminder"  # 提醒
 RECEIPT = "notice.receipt"  # your own receipt changed (read, confirmed, answered, checked in)
 RSVP = "notice.rsvp"  # to the publisher: someone answered a meeting call
 CHECKED_IN = "notice.checked_in"  # to the publisher: someone checked in
+CONFIRMED = "notice.confirmed"  # to the publisher: someone confirmed receipt (确认收到)
 
 
 def user(person_id: int) -> str:

@@ -12,9 +12,10 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, WebSocketRoute
 from starlette.websockets import WebSocket
 
+from console.app import console_app
 from core.bus import install_bus, make_bus
 from core.config import Settings, load_settings
 from core.db import close_db, open_db
@@ -115,7 +116,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     routes = [*feature_routes, *server_routes, WebSocketRoute("/v1/ws", feed_socket)]
     app = Starlette(
-        routes=routes, lifespan=lifespan,
+        routes=[*routes, Mount("/console", app=console_app())], lifespan=lifespan,
         exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},
     )
     app.state.settings = settings

@@ -24,6 +24,7 @@ from core.feed import REFRESH_KINDS, audiences_of, head_id, read_for
 from core.jsonutil import dumps, loads
 from core.tx import StoredEvent
 from directory.auth import Actor, actor_from_token, client_address
+from directory.browser import cookie_token, same_origin
 
 log = logging.getLogger(__name__)
 REPLAY_PAGE = 500
@@ -159,9 +160,11 @@ class Gateway:
             conn.stop(Close.SESSION_ENDED)
 
     def origin_allowed(self, ws: WebSocket) -> bool:
-        """Browsers send Origin; native apps need not. Browsers must be on the allowlist."""
+        """Browsers send Origin; native apps need not. Browsers must be on the allowlist or be
+        the web console served by this server (same origin)."""
         origin = ws.headers.get("origin")
-        return origin is None or "*" in self.origins or origin in self.origins
+        return origin is None or "*" in self.origins or origin in self.origins \
+            or same_origin(ws)
 
     async def serve(self, ws: WebSocket) -> None:
         await ws.accept()
@@ -189,7 +192,9 @@ class Gateway:
             after = frame.get("after", 0)
             if not isinstance(after, int) or isinstance(after, bool) or after < 0:
                 raise ValueError("bad resume point")
-            token = frame.get("token")
+            # The web console's token is in its httpOnly cookie (`directory.browser`), sent with
+            # the handshake; its hello carries none.
+            token = frame.get("token") or cookie_token(ws)
             if not isinstance(token, str):
                 raise ValueError("no token")
             actor = await actor_from_token(
