@@ -50,6 +50,10 @@ class DocumentsApi(ApiBase):
     async def get_document(self, document_id: Id) -> Json:
         return await self._object("GET", f"/v1/documents/{document_id}")
 
+    async def document_desk(self) -> Json:
+        """What waits at my document desks (待办): counts per unit and state, my pending 传阅."""
+        return await self._object("GET", "/v1/documents/desk")
+
     async def list_documents(self, *, q: str | None = None, direction: str | None = None,
                              state: str | None = None, limit: int | None = None,
                              cursor: str | None = None) -> Json:
