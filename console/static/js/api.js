@@ -26,7 +26,7 @@ export function csrfToken() {
 async function send(method, path, body, headers) {
   const init = { method, credentials: "same-origin", headers: { ...headers } };
   if (method !== "GET" && method !== "HEAD") init.headers["X-CSRF-Token"] = csrfToken();
-  if (body instanceof FormData) init.body = body;
+  if (body instanceof Blob) init.body = body; // a file: its type and name are in the headers
   else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -82,8 +82,9 @@ export function idempotencyKey() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
 }
 
+// A file as the raw body, streamed by the server; the name percent-encoded (it may be Chinese).
 export async function upload(file) {
-  const form = new FormData();
-  form.append("file", file, file.name);
-  return api("POST", "/v1/files", form);
+  const headers = { "Content-Type": file.type || "application/octet-stream",
+    "X-Filename": encodeURIComponent(file.name) };
+  return api("POST", "/v1/files", file, { headers });
 }

@@ -247,7 +247,7 @@ function Files({ doc }) {
   const files = [...(doc.body ? [{ ...doc.body, role: "正文" }] : []), ...doc.attachments.map((f) => ({ ...f, role: "附件" }))];
   if (!files.length) return null;
   return html`<section aria-labelledby="files-title"><h2 id="files-title">正文与附件</h2><ul>
-    ${files.map((f) => html`<li key=${f.id}>${f.role}：<a href=${`/v1/files/${f.id}`} download>${f.filename || f.name || `文件 ${f.id}`}</a></li>`)}
+    ${files.map((f) => html`<li key=${f.id}>${f.role}：<a href=${`/v1/files/${f.id}`} download>${f.name || `文件 ${f.id}`}</a></li>`)}
   </ul></section>`;
 }
 

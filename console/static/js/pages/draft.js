@@ -71,7 +71,7 @@ function DraftForm({ me, roots, existing }) {
     <${PersonPicker} label="签发人" value=${signer} onChange=${setSigner} single=${true} error=${f.signer_id} />
     <${UnitPicker} label="主送单位" roots=${roots} value=${main} onChange=${setMain} error=${f.main_units} />
     <${UnitPicker} label="抄送单位" roots=${roots} value=${cc} onChange=${setCc} error=${f.cc_units} />
-    <${Field} label="正文文件" error=${f.body_file_id} hint=${existing?.body ? `当前：${existing.body.filename || "已上传"}；重新选择将替换` : "Word、PDF 或 OFD 文件"}>${(id) => html`
+    <${Field} label="正文文件" error=${f.body_file_id} hint=${existing?.body ? `当前：${existing.body.name}；重新选择将替换` : "Word、PDF 或 OFD 文件"}>${(id) => html`
       <input id=${id} type="file" onChange=${(e) => setBody(e.target.files[0] || null)} />`}<//>
     <${Field} label="附件" error=${f.attachment_ids} hint="可多选">${(id) => html`
       <input id=${id} type="file" multiple onChange=${(e) => setAttachments([...e.target.files])} />`}<//>
