@@ -77,10 +77,7 @@ class Console:
         await self.page.evaluate("route => { location.hash = route; }", route)
 
     async def shot(self, name: str) -> Path:
-        OUTPUT.mkdir(parents=True, exist_ok=True)
-        path = OUTPUT / f"{name}.png"
-        await self.page.screenshot(path=str(path), full_page=True)
-        return path
+        return await screenshot(self.page, name)
 
     async def mark_document(self) -> None:
         """Leave a mark in the page's memory: gone if the page reloads."""
@@ -88,6 +85,14 @@ class Console:
 
     async def was_not_reloaded(self) -> bool:
         return bool(await self.page.evaluate("() => window.__notReloaded === true"))
+
+
+async def screenshot(page: Page, name: str) -> Path:
+    """The whole page as `OUTPUT/name.png`."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    path = OUTPUT / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 async def login(browser: Browser, server: Server, person: dict[str, Any], route: str = "/desk",

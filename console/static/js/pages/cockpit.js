@@ -52,7 +52,7 @@ function lightsOption(stats) {
     aria: { enabled: true }, tooltip: { trigger: "axis" }, legend: { top: 0 },
     grid: { left: 48, right: 16, top: 36, bottom: 64 },
     xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 6 ? 30 : 0 } },
-    yAxis: { type: "value", name: "件" }, series,
+    yAxis: { type: "value", name: "件", minInterval: 1 }, series,
   };
 }
 

@@ -170,7 +170,7 @@ function NextStep({ doc, me, reload }) {
       case "received": return html`<${Step} title="登记"><p class="muted">登记后自动取得收文编号。</p><${ActionButton} label="登记" path=${`${base}/register`} reload=${reload} success="已登记" /><//>`;
       case "registered": return html`<${ReviewForm} doc=${doc} reload=${reload} />`;
       case "reviewed": return html`<${ProposeForm} doc=${doc} reload=${reload} />`;
-      case "proposed": return html`<${Step} title="待批办"><p>已送 ${doc.receipt.proposed_by ? "" : ""}领导批办，领导在手机上签批后自动进入承办。</p><//>`;
+      case "proposed": return html`<${Step} title="待批办"><p>已送领导批办；领导在手机上签批后，这里即可交承办。</p><//>`;
       case "instructed": return html`<${AssignForm} doc=${doc} me=${me} reload=${reload} />`;
       case "handling": return html`<${TextStep} title="办结" label="办结情况" path=${`${base}/complete`} field="result" reload=${reload} success="已办结" button="办结" />`;
       case "done": case "bounced": return archive;
@@ -254,6 +254,7 @@ function Files({ doc }) {
 export function DocumentPage({ id, me }) {
   const doc = useLoad(() => get(`/v1/documents/${id}`), [id], ["document.", "approval."]);
   const history = useLoad(() => get(`/v1/documents/${id}/history`), [id], ["document."]);
+  const reload = () => { doc.reload(); history.reload(); };
   return html`<${Loading} state=${doc}>${(d) => html`
     <h1>${d.title}</h1>
     <p class="meta">
@@ -275,7 +276,7 @@ export function DocumentPage({ id, me }) {
         <${Files} doc=${d} />
         <${Receipt} receipt=${d.receipt} />
       </div>
-      <div><${NextStep} doc=${d} me=${me} reload=${doc.reload} /></div>
+      <div><${NextStep} doc=${d} me=${me} reload=${reload} /></div>
     </div>
     <${Circulations} doc=${d} me=${me} />
     <section aria-labelledby="history-title"><h2 id="history-title">办理记录</h2>
