@@ -7,8 +7,11 @@ was due in May, how much is done?" has one number per unit and month; the curren
 in as it goes. Per unit only, as in `supervision.stats`: nobody's name appears here.
 
 The statements follow `supervision.stats` (one prefix scan grouped by sub-unit on PostgreSQL,
-one range per sub-unit on SQLite), adding the due-time window, which the covering index on
-(path, state, due_at, …) serves without reading the table.
+one range per sub-unit on SQLite), served by the covering index on (path, state, due_at, …)
+without reading the table. A task's month is found by comparing its due time with the months'
+first instants (a CASE over bound parameters), the same on both engines and in no time zone
+arithmetic per row; grouping by it is most of the cost (SQLite sorts the rows in a temporary
+B-tree: about 130 ms of CPU for 100,000 tasks on this machine, against 50 ms for the scan).
 """
 
 from __future__ import annotations
@@ -44,29 +47,38 @@ def label(start: datetime) -> str:
     return f"{local.year:04d}-{local.month:02d}"
 
 
-def statements(unit: Unit, children: list[Unit], lo: datetime, hi: datetime
-               ) -> list[Statement]:
+def statements(unit: Unit, children: list[Unit], starts: list[datetime]) -> list[Statement]:
+    lo, hi = starts[0], starts[-1]
     if dialect() == "sqlite":
         ranges = [("", "path = ?", [unit.path])] + [
             (str(child.id), "path >= ? AND path < ?", list(subtree_bounds(child.path)))
             for child in children]
-        return [_union(ranges[at:at + SQLITE_CHUNK], lo, hi)
+        return [_union(ranges[at:at + SQLITE_CHUNK], starts)
                 for at in range(0, len(ranges), SQLITE_CHUNK)]
+    month, bounds = _numbered(starts, first=3)
     start = len(unit.path) + 1
-    sql = (f"SELECT split_part(substr(path, {start}), '/', 1) AS child, "
-           "to_char((due_at AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM') AS month, "
+    sql = (f"SELECT split_part(substr(path, {start}), '/', 1) AS child, {month} AS month, "
            f"{COUNTS} FROM sup_task WHERE path LIKE '{checked_path(unit.path)}%' "
            "AND due_at >= $1 AND due_at < $2 GROUP BY 1, 2")
-    return [(sql, [lo, hi])]
+    return [(sql, [lo, hi, *bounds])]
 
 
-def _union(ranges: list[tuple[str, str, list[Any]]], lo: datetime, hi: datetime) -> Statement:
+def _numbered(starts: list[datetime], *, first: int) -> tuple[str, list[datetime]]:
+    """The CASE with PostgreSQL's numbered parameters, from `$first` on."""
+    bounds = starts[1:]
+    cases = " ".join(f"WHEN due_at < ${first + n} THEN {n}" for n in range(len(bounds)))
+    return f"CASE {cases} END", bounds
+
+
+def _union(ranges: list[tuple[str, str, list[Any]]], starts: list[datetime]) -> Statement:
+    bounds = starts[1:]
+    month = "CASE " + " ".join(f"WHEN due_at < ? THEN {n}" for n in range(len(bounds))) + " END"
     sql = " UNION ALL ".join(
-        f"SELECT * FROM (SELECT '{name}' AS child, "
-        "strftime('%Y-%m', due_at, '+8 hours') AS month, "
-        f"{COUNTS} FROM sup_task WHERE {where} AND due_at >= ? AND due_at < ? GROUP BY 2)"
+        f"SELECT * FROM (SELECT '{name}' AS child, {month} AS month, {COUNTS} FROM sup_task "
+        f"WHERE {where} AND due_at >= ? AND due_at < ? GROUP BY 2)"
         for name, where, _ in ranges)
-    return sql, [value for _, _, values in ranges for value in (*values, lo, hi)]
+    return sql, [value for _, _, values in ranges
+                 for value in (*bounds, *values, starts[0], starts[-1])]
 
 
 def point(month: str, raw: dict[str, int] | None) -> dict[str, Any]:
@@ -82,11 +94,11 @@ async def unit_trend(unit: Unit, now: datetime, *, months: int) -> dict[str, Any
     children = await Unit.filter(parent_id=unit.id).order_by("id")
     starts = month_starts(now, months)
     found: dict[tuple[str, str], dict[str, int]] = {}
-    for sql, params in statements(unit, children, starts[0], starts[-1]):
-        for row in await connection().execute_query_dict(sql, params):
-            found[(str(row["child"]), row["month"])] = {
-                name: int(row[name] or 0) for name in ("assigned", "done", "done_on_time")}
     names = [label(start) for start in starts[:-1]]
+    for sql, params in statements(unit, children, starts):
+        for row in await connection().execute_query_dict(sql, params):
+            found[(str(row["child"]), names[int(row["month"])])] = {
+                name: int(row[name] or 0) for name in ("assigned", "done", "done_on_time")}
     return {
         "unit": {"id": unit.id, "name": unit.name}, "as_of": now, "months": names,
         "total": [point(month, _sum(found, month)) for month in names],

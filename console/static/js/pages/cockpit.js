@@ -33,7 +33,8 @@ function Chart({ option, label, onClick }) {
       if (onClick) chart.current.on("click", onClick);
       resize = () => chart.current?.resize();
       addEventListener("resize", resize);
-      box.current.dataset.ready = "true";
+      const drawn = box.current;
+      requestAnimationFrame(() => { drawn.dataset.ready = "true"; }); // the first frame is on screen
     });
     return () => { disposed = true; removeEventListener("resize", resize); chart.current?.dispose(); chart.current = null; };
   }, []);
@@ -49,7 +50,7 @@ function lightsOption(stats) {
     .map(([key, name, pick]) => ({ name, type: "bar", stack: "lights", itemStyle: { color: COLORS[key] },
       data: stats.children.map(pick), emphasis: { focus: "series" } }));
   return {
-    aria: { enabled: true }, tooltip: { trigger: "axis" }, legend: { top: 0 },
+    aria: { enabled: true }, animationDuration: 300, tooltip: { trigger: "axis" }, legend: { top: 0 },
     grid: { left: 48, right: 16, top: 36, bottom: 64 },
     xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 6 ? 30 : 0 } },
     yAxis: { type: "value", name: "件", minInterval: 1 }, series,
@@ -59,7 +60,7 @@ function lightsOption(stats) {
 function trendOption(trend) {
   const lines = [{ name: "合计", data: trend.total }, ...trend.children.slice(0, 12).map((c) => ({ name: c.unit.name, data: c.points }))];
   return {
-    aria: { enabled: true }, tooltip: { trigger: "axis", valueFormatter: (v) => (v === null || v === undefined ? "—" : `${v}%`) },
+    aria: { enabled: true }, animationDuration: 300, tooltip: { trigger: "axis", valueFormatter: (v) => (v === null || v === undefined ? "—" : `${v}%`) },
     legend: { type: "scroll", top: 0 }, grid: { left: 48, right: 16, top: 40, bottom: 32 },
     xAxis: { type: "category", data: trend.months },
     yAxis: { type: "value", name: "完成率 %", min: 0, max: 100 },
@@ -112,6 +113,7 @@ function Cockpit({ unitId, me }) {
     const timer = setInterval(() => { stats.reload(); trend.reload(); }, 60000);
     return () => clearInterval(timer);
   }, [stats.reload, trend.reload]);
+  useEffect(() => { echarts(); }, []); // fetch the library while the figures load
   const drill = (params) => {
     const child = stats.data?.children[params.dataIndex];
     if (child) go(`/cockpit/${child.unit.id}`);
@@ -130,11 +132,11 @@ function Cockpit({ unitId, me }) {
     </div>
     <section aria-labelledby="units-title"><h2 id="units-title">下级单位</h2>
       <${Table} caption="各下级单位督办统计" head=${["单位", "督办", "办结", "完成率", "超期", "临期", "正常"]}
-        rows=${UnitRows({ stats: s })} empty="没有下级单位" /></section>
-    <div class="columns">
+        rows=${UnitRows({ stats: s })} empty="没有下级单位" /></section>`}<//>
+    ${!stats.error && html`<div class="columns">
       <section aria-labelledby="red-title"><h2 id="red-title">超期事项</h2><${TaskList} unitId=${unitId} light="red" caption="超期事项" /></section>
       <section aria-labelledby="yellow-title"><h2 id="yellow-title">临期事项</h2><${TaskList} unitId=${unitId} light="yellow" caption="临期事项" /></section>
-    </div>`}<//>`;
+    </div>`}`;
 }
 
 export function CockpitPage({ me, id }) {
