@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.errors import Unauthorized
-from core.http import parse_json, reply, route
+from core.http import Header, parse_json, reply, route
 from directory import login
 from directory.auth import client_address
 from directory.browser import (
@@ -83,14 +83,21 @@ async def browser_logout(request: Request) -> Response:
     return response
 
 
+CSRF = Header("X-CSRF-Token", "The session's CSRF token (the `tb_csrf` cookie).", required=True)
+ORIGIN_ERROR = "the request names an Origin other than this server's"
 routes = [
     route(BROWSER_PATH + "/login", browser_login, "POST",
           "Log in from a browser (控制台登录): tokens in httpOnly cookies", body=LoginRequest,
-          response=BrowserSession, auth=False, tag="auth"),
+          response=BrowserSession, auth=False, tag="auth",
+          errors={401: "wrong username or password", 403: ORIGIN_ERROR,
+                  429: "too many failed logins"}),
     route(BROWSER_PATH + "/refresh", browser_refresh, "POST",
           "Rotate the browser session's tokens (refresh cookie)", response=BrowserSession,
-          auth=False, tag="auth"),
+          auth=False, tag="auth",
+          errors={401: "no refresh cookie, or it was used before (the session ends)",
+                  403: ORIGIN_ERROR}),
     route(BROWSER_PATH + "/logout", browser_logout, "POST",
           "End the browser session (refresh cookie and X-CSRF-Token)", status=204, auth=False,
-          tag="auth"),
+          tag="auth", headers=(CSRF,),
+          errors={401: "no refresh cookie", 403: "no or a wrong CSRF token, or " + ORIGIN_ERROR}),
 ]

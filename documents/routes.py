@@ -19,8 +19,8 @@ from documents.receiving_routes import routes as receiving_routes
 from documents.register_routes import routes as register_routes
 from documents.routing import DOC, TAG, root, row_id, shown, with_document
 from documents.schemas import (
-    DistributeIn, DocumentCreate, DocumentEdit, DocumentQuery, IssueIn, PageQuery, SeriesCreate,
-    SeriesQuery, SubmitIn,
+    DeskPublic, DistributeIn, DocumentCreate, DocumentEdit, DocumentQuery, IssueIn, PageQuery,
+    SeriesCreate, SeriesQuery, SubmitIn,
 )
 from documents.versions import version_public
 
@@ -139,7 +139,7 @@ routes: list[BaseRoute] = [
     route("/v1/documents/series", list_series, "GET", "A unit's numbering series",
           query=SeriesQuery, tag=TAG),
     route("/v1/documents/desk", show_desk, "GET", "What waits at my document desks (待办), "
-          "by unit and state", tag=TAG),
+          "by unit and state", response=DeskPublic, tag=TAG),
     *register_routes,
     route(DOC, show_document, "GET", "A document in full", tag=TAG),
     route(DOC, edit_document, "PATCH", "Change a draft: a new version (修改)", body=DocumentEdit,

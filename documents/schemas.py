@@ -202,3 +202,23 @@ class RegisterQuery(RegisterFilters):
 
 class RemindIn(Strict):
     message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
+class DeskUnit(BaseModel):
+    id: int
+    name: str
+
+
+class Desk(BaseModel):
+    """One desk: counts of documents waiting in each state (incoming and outgoing)."""
+
+    unit: DeskUnit
+    incoming: dict[str, int]
+    outgoing: dict[str, int]
+
+
+class DeskPublic(BaseModel):
+    """What waits at my document desks (待办), and the 传阅 waiting for my reading."""
+
+    desks: list[Desk]
+    reading: int
