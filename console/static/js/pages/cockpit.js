@@ -61,7 +61,7 @@ function trendOption(trend) {
   const lines = [{ name: "合计", data: trend.total }, ...trend.children.slice(0, 12).map((c) => ({ name: c.unit.name, data: c.points }))];
   return {
     aria: { enabled: true }, animationDuration: 300, tooltip: { trigger: "axis", valueFormatter: (v) => (v === null || v === undefined ? "—" : `${v}%`) },
-    legend: { type: "scroll", top: 0 }, grid: { left: 48, right: 16, top: 40, bottom: 32 },
+    legend: { type: "scroll", bottom: 0 }, grid: { left: 48, right: 16, top: 36, bottom: 56 },
     xAxis: { type: "category", data: trend.months },
     yAxis: { type: "value", name: "完成率 %", min: 0, max: 100 },
     series: lines.map((line, i) => ({ name: line.name, type: "line", connectNulls: false,
@@ -98,9 +98,10 @@ function TaskList({ unitId, light, caption }) {
 function Crumbs({ unit, me }) {
   const mine = oversightUnits(me);
   const trail = [...unit.ancestors, { id: unit.id, name: unit.name }];
-  const start = Math.max(0, trail.findIndex((u) => mine.includes(u.id)));
+  const start = me.is_admin ? 0 : Math.max(0, trail.findIndex((u) => mine.includes(u.id)));
+  if (trail.length - start < 2) return null; // at the top of one's own tree: nothing to climb
   return html`<nav class="crumbs" aria-label="层级"><ol>
-    ${trail.slice(me.is_admin ? 0 : start).map((u, i, all) => html`<li key=${u.id}>
+    ${trail.slice(start).map((u, i, all) => html`<li key=${u.id}>
       ${i === all.length - 1 ? html`<span aria-current="page">${u.name}</span>` : html`<a href=${`#/cockpit/${u.id}`}>${u.name}</a>`}</li>`)}
   </ol></nav>`;
 }
