@@ -29,6 +29,15 @@ OUTPUT = Path(os.environ.get("TONGBAN_TEST_OUTPUT", "build/test-output")) / "con
 DESK = {"width": 1366, "height": 768}
 TABLET = {"width": 768, "height": 1024}
 
+# Keeps the page's websockets reachable from a test, to cut one as a network drop would.
+SOCKET_SPY = """(() => {
+  const Native = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) { super(...args); window.__sockets.push(this); }
+  };
+})();"""
+
 expect.set_options(timeout=15_000)
 
 
@@ -79,6 +88,14 @@ class Console:
     async def shot(self, name: str) -> Path:
         return await screenshot(self.page, name)
 
+    async def drop_connection(self) -> None:
+        """Cut the network: the feed's socket closes and no new one can open until `restore`."""
+        await self.page.context.set_offline(True)
+        await self.page.evaluate("() => window.__sockets.forEach((s) => s.close())")
+
+    async def restore_connection(self) -> None:
+        await self.page.context.set_offline(False)
+
     async def mark_document(self) -> None:
         """Leave a mark in the page's memory: gone if the page reloads."""
         await self.page.evaluate("() => { window.__notReloaded = true; }")
@@ -100,6 +117,7 @@ async def login(browser: Browser, server: Server, person: dict[str, Any], route:
     """A new context for `person`, logged in through the console's own form."""
     context = await browser.new_context(viewport=viewport or DESK, locale="zh-CN",
                                         timezone_id="Asia/Shanghai")
+    await context.add_init_script(SOCKET_SPY)
     console = Console(server, await context.new_page())
     await console.open(route)
     await console.page.get_by_label("用户名").fill(person["username"])

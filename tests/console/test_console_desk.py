@@ -54,6 +54,23 @@ async def test_a_clerk_registers_an_incoming_document_and_routes_it_to_the_leade
     assert stored["receipt"]["proposal"] == "拟请领导阅示，由办公室牵头办理。"
     waiting = (await ex.their_leader.client.approvals_inbox())["items"]
     assert [item["chain"]["subject_id"] for item in waiting] == [str(ex.incoming["id"])]
+    # The leader instructs on the phone; the desk carries it on to 归档 without reloading.
+    await clerk.mark_document()
+    await ex.their_leader.client.instruct_document(ex.incoming["id"], "请办公室牵头办理",
+                                                   key=ex.their_leader.key)
+    await expect(page.get_by_role("heading", name="承办")).to_be_visible()
+    await expect(page.get_by_role("region", name="收文处理单")).to_contain_text("请办公室牵头办理")
+    await page.get_by_role("button", name="交办").click()
+    await page.get_by_label("办结情况").fill("已按要求办理完毕。")
+    await page.get_by_role("button", name="办结", exact=True).click()
+    await page.get_by_role("button", name="归档", exact=True).click()
+    await expect(page.locator(".meta .badge")).to_have_text("已归档")
+    assert await clerk.was_not_reloaded()
+    history = page.get_by_role("table", name="办理记录")
+    for step in ("签收", "登记", "初审", "拟办", "承办", "办结", "归档"):
+        await expect(history).to_contain_text(step)
+    archived = await ex.their_clerk.client.get_document(ex.incoming["id"])
+    assert archived["state"] == "archived" and archived["receipt"]["result"] == "已按要求办理完毕。"
 
 
 async def test_an_official_of_another_unit_sees_404(

@@ -84,9 +84,20 @@ async def test_the_meeting_board_updates_when_a_phone_checks_in(
     await expect(kpi(console, "已签到")).to_have_text("1")
     row = console.page.locator(f'tr[data-unit="{town_a["id"]}"] [data-count="checked_in"]')
     await expect(row).to_have_text("1")
+    # Offline for a while (the desk's network drops): the board resumes where it was.
+    live = console.page.locator(".live")
+    await console.drop_connection()
+    await expect(live).not_to_have_attribute("data-status", "live")
+    second = await logged_in(server, people[1])
+    await second.rsvp(meeting["id"], "attend")
+    await second.check_in(meeting["id"], (await desk_phone.checkin_code(meeting["id"]))["code"])
+    await expect(kpi(console, "已签到")).to_have_text("1")  # missed while away
+    await console.restore_connection()
+    await expect(live).to_have_attribute("data-status", "live", timeout=30_000)
+    await expect(kpi(console, "已签到")).to_have_text("2")
     assert await console.was_not_reloaded()
     await console.shot("meeting-board")
-    for client in (phone, desk_phone):
+    for client in (phone, second, desk_phone):
         await client.aclose()
 
 
