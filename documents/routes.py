@@ -20,7 +20,7 @@ from documents.register_routes import routes as register_routes
 from documents.routing import DOC, TAG, root, row_id, shown, with_document
 from documents.schemas import (
     DeskPublic, DistributeIn, DocumentCreate, DocumentEdit, DocumentQuery, IssueIn, PageQuery,
-    SeriesCreate, SeriesQuery, SubmitIn,
+    SeriesCreate, SeriesQuery, SubmitIn, TrackedQuery,
 )
 from documents.versions import version_public
 
@@ -122,6 +122,13 @@ async def show_desk(request: Request) -> Response:
     return reply(await desk.desk_counts(actor))
 
 
+async def list_tracked_circulations(request: Request) -> Response:
+    actor = await authenticate(request)
+    query = parse_query(request, TrackedQuery)
+    return reply(await desk.list_tracked_circulations(actor, state=query.state,
+                                                      limit=query.limit, cursor=query.cursor))
+
+
 async def list_series(request: Request) -> Response:
     actor = await authenticate(request)
     query = parse_query(request, SeriesQuery)
@@ -140,6 +147,9 @@ routes: list[BaseRoute] = [
           query=SeriesQuery, tag=TAG),
     route("/v1/documents/desk", show_desk, "GET", "What waits at my document desks (待办), "
           "by unit and state", response=DeskPublic, tag=TAG),
+    route("/v1/documents/circulations", list_tracked_circulations, "GET",
+          "传阅 I follow: started by me or of my desks' documents, newest first",
+          query=TrackedQuery, tag=TAG),
     *register_routes,
     route(DOC, show_document, "GET", "A document in full", tag=TAG),
     route(DOC, edit_document, "PATCH", "Change a draft: a new version (修改)", body=DocumentEdit,

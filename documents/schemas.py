@@ -176,6 +176,10 @@ class PageQuery(Strict):
     cursor: str | None = None
 
 
+class TrackedQuery(PageQuery):
+    state: Literal["open", "finished"] | None = None
+
+
 class DocumentQuery(PageQuery):
     """`q` searches titles, numbers and body text (Chinese substrings)."""
 

@@ -191,6 +191,12 @@ class DocumentsApi(ApiBase):
         return await self._object("GET", f"/v1/documents/{document_id}/circulations",
                                   params=params)
 
+    async def tracked_circulations(self, *, state: str | None = None, limit: int | None = None,
+                                   cursor: str | None = None) -> Json:
+        """传阅 I follow: started by me or going round my desks' documents, newest first."""
+        params = _given(state=state, limit=limit, cursor=cursor)
+        return await self._object("GET", "/v1/documents/circulations", params=params)
+
     async def get_circulation(self, document_id: Id, circulation_id: Id) -> Json:
         return await self._object(
             "GET", f"/v1/documents/{document_id}/circulations/{circulation_id}")

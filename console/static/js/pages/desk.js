@@ -51,6 +51,22 @@ function StepList({ chosen }) {
   </section>`;
 }
 
+function Circulating() {
+  const list = useLoad(() => get("/v1/documents/circulations", { state: "open", limit: 20 }), [], ["document."]);
+  return html`<section aria-labelledby="circ-desk-title">
+    <h2 id="circ-desk-title">传阅中</h2>
+    <${Loading} state=${list}>${(data) => html`<${Table} caption="传阅中"
+      head=${["公文", "方式", "当前在阅", "已阅", "期限"]}
+      rows=${data.items.map((c) => html`<tr key=${c.id}>
+        <td><a href=${`#/documents/${c.document_id}`}>${c.document_title}</a></td>
+        <td>${c.mode === "sequential" ? "依次" : "同时"}</td>
+        <td>${c.current.map((p) => p?.display_name).join("、") || "—"}</td>
+        <td>${c.read_count}/${c.readers.length}</td>
+        <td class=${c.overdue ? "overdue" : ""}>${when(c.due_at)}${c.overdue ? "（已超期）" : ""}</td></tr>`)}
+      empty="没有传阅中的公文" />`}<//>
+  </section>`;
+}
+
 export function DeskPage() {
   const desk = useLoad(() => get("/v1/documents/desk"), [], ["document.", "approval."]);
   const inbox = useLoad(() => get("/v1/approvals/inbox", { limit: 20 }), [], ["approval."]);
@@ -65,6 +81,7 @@ export function DeskPage() {
       ${data.reading > 0 && html`<p><${Badge} tone="yellow">待阅 ${data.reading} 件<//> 传阅给您的公文，请在公文页面点“已阅”。</p>`}
     `}<//>
     ${desk.data?.desks.length > 0 && html`<${StepList} chosen=${chosen} key=${chosen.join()} />`}
+    <${Circulating} />
     <section aria-labelledby="inbox-title">
       <h2 id="inbox-title">待我签批</h2>
       <p class="muted">签批需要用手机上登记的设备签名，请在手机上办理。</p>
