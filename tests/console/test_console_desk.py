@@ -54,6 +54,10 @@ async def test_a_clerk_registers_an_incoming_document_and_routes_it_to_the_leade
     assert stored["receipt"]["proposal"] == "拟请领导阅示，由办公室牵头办理。"
     waiting = (await ex.their_leader.client.approvals_inbox())["items"]
     assert [item["chain"]["subject_id"] for item in waiting] == [str(ex.incoming["id"])]
+    await pick_person(clerk, "传阅人员", ex.their_leader.person)  # 传阅 while it waits
+    await page.get_by_role("button", name="发起传阅").click()
+    await expect(page.locator(".card", has_text="当前在阅")).to_contain_text(
+        ex.their_leader.person["display_name"])
     # The leader instructs on the phone; the desk carries it on to 归档 without reloading.
     await clerk.mark_document()
     await ex.their_leader.client.instruct_document(ex.incoming["id"], "请办公室牵头办理",
@@ -71,6 +75,10 @@ async def test_a_clerk_registers_an_incoming_document_and_routes_it_to_the_leade
         await expect(history).to_contain_text(step)
     archived = await ex.their_clerk.client.get_document(ex.incoming["id"])
     assert archived["state"] == "archived" and archived["receipt"]["result"] == "已按要求办理完毕。"
+    await clerk.visit("/desk")  # the desk follows the 传阅 still going round
+    tracked = page.get_by_role("table", name="传阅中").get_by_role("row", name=ex.incoming["title"])
+    await expect(tracked).to_contain_text(ex.their_leader.person["display_name"])
+    await expect(tracked).to_contain_text("0/1")
 
 
 async def test_an_official_of_another_unit_sees_404(
