@@ -57,10 +57,12 @@ PASSWORD = "bench-password-1"
 COMPLETE = """() => document.querySelectorAll('.chart[data-ready]').length === 2
   && document.querySelectorAll('[data-kpi]').length >= 6
   && document.querySelectorAll('table').length >= 3
-  && ![...document.querySelectorAll('main [role=status]')].some(e => e.textContent.includes('正在加载'))"""
+  && ![...document.querySelectorAll('main [role=status]')]
+        .some(e => e.textContent.includes('正在加载'))"""
 API_TIMES = """() => performance.getEntriesByType('resource')
   .filter(e => e.name.includes('/v1/tasks'))
-  .map(e => [new URL(e.name).pathname + (new URL(e.name).searchParams.get('light') || ''), e.duration])"""
+  .map(e => [new URL(e.name).pathname + ' ' + (new URL(e.name).searchParams.get('light') || ''),
+              e.duration])"""
 
 
 def load_average() -> str:
@@ -138,7 +140,8 @@ def api_summary(runs: list[list[list[Any]]]) -> str:
     for reads in runs:
         for name, duration in reads:
             by_name.setdefault(name, []).append(duration)
-    return "; ".join(f"{name} p50 {statistics.median(v):.0f} ms" for name, v in sorted(by_name.items()))
+    return "; ".join(f"{name.strip()} p50 {statistics.median(v):.0f} ms"
+                     for name, v in sorted(by_name.items()))
 
 
 async def bench(database: str, url: str, tasks: int, runs: int, data_dir: Path,

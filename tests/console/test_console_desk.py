@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Server
+from conftest import Server, unique
 from console_helpers import Console, browser, consoles, login  # noqa: F401 (fixtures)
 from documents_helpers import (
     MakeOffice, MakeOfficial, exchange,
     office, officials,  # noqa: F401 (fixtures)
 )
 from playwright.async_api import Browser, expect
-
-from conftest import unique
 
 
 async def pick_person(console: Console, label: str, person: dict[str, Any]) -> None:
@@ -119,7 +117,8 @@ async def test_a_clerk_drafts_with_attachments_routes_for_sign_off_and_issues(
         await main.get_by_role("button", name=f"展开 {level}").click()
     await main.get_by_role("checkbox", name=receiver_name).check()
     await page.get_by_label("正文文件").set_input_files(
-        files=[{"name": "正文.txt", "mimeType": "text/plain", "buffer": "各单位：请做好值班。".encode()}])
+        files=[{"name": "正文.txt", "mimeType": "text/plain",
+                "buffer": "各单位：请做好值班。".encode()}])
     await page.get_by_label("附件").set_input_files(files=[
         {"name": "值班表.csv", "mimeType": "text/csv", "buffer": "日期,值班人\n".encode()},
         {"name": "通讯录.txt", "mimeType": "text/plain", "buffer": "电话".encode()}])

@@ -147,7 +147,8 @@ async def test_every_page_reads_at_a_desk_and_on_a_tablet(
         for name, route in pages.items():
             await console.visit(route)
             await expect(console.page.get_by_role("heading", level=1)).to_be_visible()
-            await expect(console.page.get_by_role("status").filter(has_text="正在加载")).to_have_count(0)
+            loading = console.page.get_by_role("status").filter(has_text="正在加载")
+            await expect(loading).to_have_count(0)
             wide = await console.page.evaluate(
                 "() => document.documentElement.scrollWidth - window.innerWidth")
             assert wide <= 0, f"{route} scrolls sideways by {wide}px on a {size}"

@@ -90,7 +90,8 @@ async def test_bearer_requests_ignore_the_cookies(
     token = other.access_token
     reply = await browser.get("/v1/me", headers={"authorization": f"Bearer {token}"})
     assert reply.json()["id"] == someone["id"]  # the header wins over the cookie
-    write = await browser.post("/v1/org/groups", json={"name": "令牌组", "member_ids": [person["id"]]},
+    write = await browser.post("/v1/org/groups",
+                               json={"name": "令牌组", "member_ids": [person["id"]]},
                                headers={"authorization": f"Bearer {token}"})
     assert write.status_code == 201  # bearer writes need no CSRF token, as before
     bad = await browser.get("/v1/me", headers={"authorization": "Bearer nonsense"})
