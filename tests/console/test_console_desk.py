@@ -90,9 +90,11 @@ async def test_an_official_of_another_unit_sees_404(
     await expect(console.page.get_by_role("alert")).to_have_text("找不到该记录，或您无权查看。")
     assert console.statuses[f"/v1/documents/{ex.incoming['id']}"] == 404
     await console.shot("not-found")
-    await console.visit(f"/cockpit/{ex.receiver}")
+    async with console.page.expect_response(lambda r: "/v1/tasks/stats" in r.url) as stats:
+        await console.visit(f"/cockpit/{ex.receiver}")
+    assert (await stats.value).status == 404
+    await expect(console.page.get_by_role("heading", level=1)).to_have_count(0)
     await expect(console.page.get_by_role("alert")).to_have_text("找不到该记录，或您无权查看。")
-    assert console.statuses["/v1/tasks/stats"] == 404
     await expect(console.page.get_by_text(ex.incoming["title"])).to_have_count(0)
 
 
