@@ -42,7 +42,8 @@ async def test_the_cockpit_shows_a_task_turn_red_while_it_is_open(
     await console.mark_document()
     phone = await logged_in(server, supervisor)
     title = unique("防汛物资清点")
-    await phone.create_task(title, due_at=utcnow() + timedelta(seconds=6), people=[officer["id"]])
+    await phone.create_task(title, due_at=utcnow() + timedelta(seconds=10),
+                            people=[officer["id"]])
     await expect(kpi(console, "临期")).to_have_text("1")  # heard task.assigned
     await expect(kpi(console, "超期")).to_have_text("1", timeout=30_000)  # task.overdue
     await expect(kpi(console, "临期")).to_have_text("0")

@@ -95,6 +95,19 @@ function TaskList({ unitId, light, caption }) {
     empty=${light === "red" ? "没有超期事项" : "没有临期事项"} />`}<//>`;
 }
 
+// The meetings I organise that have not ended: each opens its live board.
+function Meetings() {
+  const sent = useLoad(() => get("/v1/notices", { box: "sent", limit: 50 }), [], ["notice."]);
+  const now = Date.now();
+  const live = (sent.data?.items || []).filter((n) => n.kind === "meeting" && n.state === "published"
+    && n.meeting && new Date(n.meeting.ends_at).getTime() > now);
+  if (!live.length) return null;
+  return html`<section aria-labelledby="meetings-title"><h2 id="meetings-title">会议看板</h2>
+    <ul>${live.map((n) => html`<li key=${n.id}><a href=${`#/meetings/${n.id}`}>${n.title}</a>
+      <span class="muted">（${when(n.meeting.starts_at)}，${n.meeting.location || "线上"}）</span></li>`)}</ul>
+  </section>`;
+}
+
 function Crumbs({ unit, me }) {
   const mine = oversightUnits(me);
   const trail = [...unit.ancestors, { id: unit.id, name: unit.name }];
@@ -137,7 +150,8 @@ function Cockpit({ unitId, me }) {
     ${!stats.error && html`<div class="columns">
       <section aria-labelledby="red-title"><h2 id="red-title">超期事项</h2><${TaskList} unitId=${unitId} light="red" caption="超期事项" /></section>
       <section aria-labelledby="yellow-title"><h2 id="yellow-title">临期事项</h2><${TaskList} unitId=${unitId} light="yellow" caption="临期事项" /></section>
-    </div>`}`;
+    </div>`}
+    <${Meetings} />`;
 }
 
 export function CockpitPage({ me, id }) {
