@@ -1,8 +1,10 @@
 """The document desk's to-do counts (待办) and its 传阅 tracking.
 
-One grouped query over the desks' documents in the states that ask the desk to act (签收, 登记,
-初审, 拟办, 承办 follow-up on incoming records; 编号, 分发, redrafting on outgoing ones), and the
-传阅 waiting for the actor's own reading. The console's desk shows these as its 待办 badges.
+The desks are those the actor works (`directory.desks.worked_desks`: the units they are a
+clerk of, and the governments whose office those serve as desk). One grouped query over their
+documents in the states that ask the desk to act (签收, 登记, 初审, 拟办, 承办 follow-up on
+incoming records; 编号, 分发, redrafting on outgoing ones), and the 传阅 waiting for the actor's
+own reading. The console's desk shows these as its 待办 badges.
 The tracked circulations are the ones a desk follows: started by the actor, or going round a
 document of the actor's desks (who holds it now, who has read).
 """
@@ -15,12 +17,11 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from directory.auth import Actor
+from directory.desks import worked_desks
 from directory.models import Unit
-from directory.policy import Role
 from documents.models import Circulation, CirculationReader, Document
 from documents.paging import id_page
 from documents.policy import Direction, State
-from documents.queries import units_with_role
 from documents.shapes import circulations_public
 
 WAITING = {
@@ -33,7 +34,7 @@ WAITING = {
 
 async def desk_counts(actor: Actor) -> dict[str, Any]:
     """Per desk unit, the count of documents in each waiting state; and my pending 传阅."""
-    units = await units_with_role(actor.id, Role.CLERK)
+    units = await worked_desks(actor.id)
     states = [state.value for group in WAITING.values() for state in group]
     rows = await Document.filter(unit_id__in=units, state__in=states).annotate(
         n=Count("id")).group_by("unit_id", "direction", "state").values(
@@ -52,7 +53,7 @@ async def list_tracked_circulations(actor: Actor, *, state: str | None, limit: i
                                     cursor: str | None) -> dict[str, Any]:
     """传阅 tracking: the circulations the actor started or that go round their desks'
     documents, newest first, each with where it stands and the document's title."""
-    desks = await units_with_role(actor.id, Role.CLERK)
+    desks = await worked_desks(actor.id)
     mine = Q(created_by_id=actor.id) | Q(document__unit_id__in=desks) if desks \
         else Q(created_by_id=actor.id)
     query = Circulation.filter(mine)

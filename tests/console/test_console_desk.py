@@ -13,6 +13,7 @@ from documents_helpers import (
     office, officials,  # noqa: F401 (fixtures)
 )
 from playwright.async_api import Browser, expect
+from tongban_client import TongbanClient
 
 
 async def pick_person(console: Console, label: str, person: dict[str, Any]) -> None:
@@ -23,9 +24,10 @@ async def pick_person(console: Console, label: str, person: dict[str, Any]) -> N
 
 
 async def test_a_clerk_registers_an_incoming_document_and_routes_it_to_the_leader(
-        server: Server, browser: Browser, consoles: list[Console], office: MakeOffice,
-        officials: MakeOfficial) -> None:
+        server: Server, admin: TongbanClient, browser: Browser, consoles: list[Console],
+        office: MakeOffice, officials: MakeOfficial) -> None:
     ex = await exchange(office, officials)
+    below = await admin.create_unit(unique("下属单位"), ex.receiver, "county")
     clerk = await login(browser, server, ex.their_clerk.person)
     consoles.append(clerk)
     page = clerk.page
@@ -73,6 +75,15 @@ async def test_a_clerk_registers_an_incoming_document_and_routes_it_to_the_leade
         await expect(history).to_contain_text(step)
     archived = await ex.their_clerk.client.get_document(ex.incoming["id"])
     assert archived["state"] == "archived" and archived["receipt"]["result"] == "已按要求办理完毕。"
+    # 转发 to a unit under the receiving one: a new draft of this desk carrying the original.
+    forward = page.locator("details", has_text="转发")
+    await forward.locator("summary").click()
+    await forward.get_by_role("button", name=f"展开 {ex.incoming['unit']['name']}").click()
+    await forward.get_by_role("checkbox", name=below["name"]).check()
+    await forward.get_by_label("转发语").fill("现将该文转发给你们，请认真贯彻落实。")
+    await forward.get_by_role("button", name="生成转发稿").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("转发")
+    await expect(page.locator(".meta .badge")).to_have_text("拟稿")
     await clerk.visit("/desk")  # the desk follows the 传阅 still going round
     tracked = page.get_by_role("table", name="传阅中").get_by_role("row", name=ex.incoming["title"])
     await expect(tracked).to_contain_text(ex.their_leader.person["display_name"])

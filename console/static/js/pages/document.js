@@ -5,7 +5,7 @@
 import { useState } from "preact/hooks";
 import { get, idempotencyKey, post } from "../api.js";
 import {
-  Badge, Done, Field, Loading, PersonPicker, Problem, Table, UnitPicker, fromLocal, html,
+  Badge, Done, Field, Loading, PersonPicker, Problem, Table, UnitPicker, fromLocal, go, html,
   localIn, orgRoots, useAction, useLoad, when,
 } from "../ui.js";
 
@@ -90,19 +90,46 @@ function AssignForm({ doc, me, reload }) {
   </form><//>`;
 }
 
-function TextStep({ title, label, path, field, reload, success, button }) {
+function CompleteForm({ doc, reload }) {
+  const [result, setResult] = useState("");
+  const [continues, setContinues] = useState(false);
+  const action = useAction();
+  const submit = async (event) => {
+    event.preventDefault();
+    if (await action.run(() => post(`/v1/documents/${doc.id}/complete`, { result, continues }), "已办结")) reload();
+  };
+  return html`<${Step} title="办结"><form onSubmit=${submit}>
+    <${Problem} error=${action.error} />
+    <${Field} label="办结情况" error=${action.fields.result}>${(id) => html`
+      <textarea id=${id} rows="3" required value=${result} onInput=${(e) => setResult(e.target.value)} />`}<//>
+    <label class="check"><input type="checkbox" checked=${continues} onChange=${(e) => setContinues(e.target.checked)} />
+      工作仍在继续（督办事项不关闭）</label>
+    <button type="submit" class="primary" disabled=${action.busy}>办结</button>
+  </form><//>`;
+}
+
+const FORWARDABLE = ["received", "registered", "reviewed", "proposed", "instructed", "handling", "done", "archived"];
+
+// 转发: a new outgoing draft of this desk carrying the received document, to units under it.
+function ForwardForm({ doc }) {
+  const [units, setUnits] = useState([]);
   const [text, setText] = useState("");
   const action = useAction();
   const submit = async (event) => {
     event.preventDefault();
-    if (await action.run(() => post(path, { [field]: text }), success)) reload();
+    const body = { main_units: units.map((u) => u.id), text };
+    const made = await action.run(() => post(`/v1/documents/${doc.id}/forward`, body,
+      { headers: { "Idempotency-Key": idempotencyKey() } }), "已生成转发稿");
+    if (made) go(`/documents/${made.id}`);
   };
-  return html`<${Step} title=${title}><form onSubmit=${submit}>
+  return html`<details class="card"><summary>转发</summary><form onSubmit=${submit}>
     <${Problem} error=${action.error} />
-    <${Field} label=${label} error=${action.fields[field]}>${(id) => html`
-      <textarea id=${id} rows="3" required value=${text} onInput=${(e) => setText(e.target.value)} />`}<//>
-    <button type="submit" class="primary" disabled=${action.busy}>${button}</button>
-  </form><//>`;
+    <${UnitPicker} label="转发至（主送）" roots=${[doc.unit]} value=${units} onChange=${setUnits} error=${action.fields.main_units} />
+    <${Field} label="转发语" error=${action.fields.text}>${(id) => html`
+      <textarea id=${id} rows="3" required value=${text} onInput=${(e) => setText(e.target.value)}
+        placeholder="现将《……》转发给你们，请认真贯彻落实。" />`}<//>
+    <button type="submit" disabled=${action.busy}>生成转发稿</button>
+  </form></details>`;
 }
 
 function SubmitForm({ doc, reload }) {
@@ -172,7 +199,7 @@ function NextStep({ doc, me, reload }) {
       case "reviewed": return html`<${ProposeForm} doc=${doc} reload=${reload} />`;
       case "proposed": return html`<${Step} title="待批办"><p>已送领导批办；领导在手机上签批后，这里即可交承办。</p><//>`;
       case "instructed": return html`<${AssignForm} doc=${doc} me=${me} reload=${reload} />`;
-      case "handling": return html`<${TextStep} title="办结" label="办结情况" path=${`${base}/complete`} field="result" reload=${reload} success="已办结" button="办结" />`;
+      case "handling": return html`<${CompleteForm} doc=${doc} reload=${reload} />`;
       case "done": case "bounced": return archive;
       default: return null;
     }
@@ -276,7 +303,8 @@ export function DocumentPage({ id, me }) {
         <${Files} doc=${d} />
         <${Receipt} receipt=${d.receipt} />
       </div>
-      <div><${NextStep} doc=${d} me=${me} reload=${reload} /></div>
+      <div><${NextStep} doc=${d} me=${me} reload=${reload} />
+        ${d.direction === "incoming" && FORWARDABLE.includes(d.state) && html`<${ForwardForm} doc=${d} />`}</div>
     </div>
     <${Circulations} doc=${d} me=${me} />
     <section aria-labelledby="history-title"><h2 id="history-title">办理记录</h2>
