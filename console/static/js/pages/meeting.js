@@ -35,7 +35,8 @@ function CheckinCode({ id }) {
 export function MeetingBoard({ id }) {
   const notice = useLoad(() => get(`/v1/notices/${id}`), [id]);
   const stats = useLoad(() => get(`/v1/notices/${id}/stats`), [id],
-    ["notice.rsvp", "notice.checked_in", "notice.confirmed", "notice.corrected", "notice.cancelled"]);
+    ["notice.rsvp", "notice.checked_in", "notice.confirmed", "notice.unit_reply", "notice.corrected",
+      "notice.cancelled"]);
   const columns = notice.data?.requires_confirmation ? [["confirmed", "已确认"], ...COLUMNS] : COLUMNS;
   return html`<${Loading} state=${notice}>${(n) => html`
     <h1>会议看板 · ${n.title}</h1>
