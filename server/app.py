@@ -14,13 +14,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket
+from tortoise.exceptions import OperationalError
+from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from core.bus import install_bus, make_bus
 from core.config import Settings, load_settings
 from core.db import close_db, open_db
 from core.errors import ApiError, MethodNotAllowed, NotFound, ServerError
 from core.feed import FeedPump
-from core.http import problem_reply
+from core.http import allowed_methods, problem_reply
+from core.inputs import data_problem
 from core.ratelimit import RateLimiter
 from core.scheduler import Scheduler
 from core.security import Passwords, TokenIssuer
@@ -32,6 +35,7 @@ from server.openapi import build_openapi
 from server.routes import routes as server_routes
 
 log = logging.getLogger("tongban")
+DATA_ERRORS = (TortoiseValidationError, OperationalError, OverflowError)
 
 
 def wire_packages() -> list[BaseRoute]:
@@ -67,11 +71,21 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         mapped = NotFound("No such route.")
     elif exc.status_code == 405:
-        mapped = MethodNotAllowed("This route does not take that method.")
+        allow = ", ".join(sorted(allowed_methods(request))) or exc.headers.get("Allow", "")
+        mapped = MethodNotAllowed("This route does not take that method.",
+                                  headers={"Allow": allow})
     else:
         mapped = ApiError(str(exc.detail))
         mapped.status = exc.status_code
     return problem_reply(mapped, request.url.path)
+
+
+async def data_error(request: Request, exc: Exception) -> Response:
+    """A value a column refused (too long, out of range) is the client's: 422, not 500."""
+    problem = data_problem(exc)
+    if problem is None:
+        return await server_error(request, exc)
+    return problem_reply(problem, request.url.path)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -116,7 +130,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     routes = [*feature_routes, *server_routes, WebSocketRoute("/v1/ws", feed_socket)]
     app = Starlette(
         routes=routes, lifespan=lifespan,
-        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: server_error},
+        exception_handlers={
+            ApiError: api_error, HTTPException: http_error, Exception: server_error,
+            **dict.fromkeys(DATA_ERRORS, data_error),
+        },
     )
     app.state.settings = settings
     app.state.auth = build_auth(settings)
