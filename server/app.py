@@ -24,7 +24,7 @@ from core.errors import ApiError, MethodNotAllowed, NotFound, ServerError
 from core.feed import FeedPump
 from core.http import allowed_methods, problem_reply
 from core.inputs import data_problem
-from core.ratelimit import RateLimiter
+from core.ratelimit import SharedLimit
 from core.scheduler import Scheduler
 from core.security import Passwords, TokenIssuer
 from directory.auth import sessions
@@ -55,8 +55,10 @@ def build_auth(settings: Settings) -> AuthKit:
                             memory_kib=settings.argon2_memory_kib),
         access_lifetime=timedelta(seconds=settings.access_token_seconds),
         refresh_lifetime=timedelta(seconds=settings.refresh_token_seconds),
-        per_account=RateLimiter(limit=settings.login_attempts_per_account, window_seconds=window),
-        per_address=RateLimiter(limit=settings.login_attempts_per_address, window_seconds=window),
+        per_account=SharedLimit(scope="login:acct", limit=settings.login_attempts_per_account,
+                                window_seconds=window),
+        per_address=SharedLimit(scope="login:addr", limit=settings.login_attempts_per_address,
+                                window_seconds=window),
     )
 
 
