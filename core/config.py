@@ -43,6 +43,10 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     feed_poll_seconds: float = 1.0
+    audit_key_file: Path | None = None  # None: data_dir / "audit-signing.key"
+    audit_checkpoint_dir: Path | None = None  # scheduled checkpoints go here (off if None)
+    audit_checkpoint_seconds: int = 3600
+    audit_verifier_key: str = ""  # checks checkpoints where the signing key is not at hand
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -69,7 +73,16 @@ def load_settings() -> Settings:
         login_attempts_per_address=_int("LOGIN_ATTEMPTS_PER_ADDRESS", 30),
         argon2_time_cost=_int("ARGON2_TIME_COST", 3),
         argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),
+        audit_key_file=_path("AUDIT_KEY_FILE"),
+        audit_checkpoint_dir=_path("AUDIT_CHECKPOINT_DIR"),
+        audit_checkpoint_seconds=_int("AUDIT_CHECKPOINT_SECONDS", 3600),
+        audit_verifier_key=_env("AUDIT_VERIFIER_KEY", ""),
     )
+
+
+def _path(name: str) -> Path | None:
+    value = _env(name, "")
+    return Path(value).resolve() if value else None
 
 
 def _stored_secret(data_dir: Path) -> str:

@@ -18,6 +18,7 @@ from tortoise.exceptions import OperationalError
 from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from core.bus import install_bus, make_bus
+from core.checkpoints import start_checkpoints
 from core.config import Settings, load_settings
 from core.db import close_db, open_db
 from core.errors import ApiError, MethodNotAllowed, NotFound, ServerError
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         await pump.start()
         gateway.start()
         scheduler = Scheduler()
+        await start_checkpoints(settings)
         scheduler.start()
         app.state.pump, app.state.scheduler = pump, scheduler
         try:
