@@ -47,6 +47,9 @@ class Settings:
     audit_checkpoint_dir: Path | None = None  # scheduled checkpoints go here (off if None)
     audit_checkpoint_seconds: int = 3600
     audit_verifier_key: str = ""  # checks checkpoints where the signing key is not at hand
+    parse_seconds: float = 10.0  # one parse of an uploaded file (files.bounded)
+    parse_memory_mib: int = 1024  # address space of the parsing worker process
+    parse_inflated_mib: int = 64  # an archive (.docx) inflated
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -77,6 +80,9 @@ def load_settings() -> Settings:
         audit_checkpoint_dir=_path("AUDIT_CHECKPOINT_DIR"),
         audit_checkpoint_seconds=_int("AUDIT_CHECKPOINT_SECONDS", 3600),
         audit_verifier_key=_env("AUDIT_VERIFIER_KEY", ""),
+        parse_seconds=float(_env("PARSE_SECONDS", "10")),
+        parse_memory_mib=_int("PARSE_MEMORY_MIB", 1024),
+        parse_inflated_mib=_int("PARSE_INFLATED_MIB", 64),
     )
 
 

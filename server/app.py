@@ -30,6 +30,7 @@ from core.scheduler import Scheduler
 from core.security import Passwords, TokenIssuer
 from directory.auth import sessions
 from directory.login import AuthKit
+from files.bounded import Limits, set_default_limits, stop_worker
 from server.apps import FEATURES, database_config
 from server.gateway import Gateway
 from server.openapi import build_openapi
@@ -46,6 +47,12 @@ def wire_packages() -> list[BaseRoute]:
         import_module(f"{package}.wiring").wire()
         routes.extend(import_module(f"{package}.routes").routes)
     return routes
+
+
+def parse_limits(settings: Settings) -> Limits:
+    return Limits(max_seconds=settings.parse_seconds,
+                  max_memory_bytes=settings.parse_memory_mib * 1024 * 1024,
+                  max_inflated_bytes=settings.parse_inflated_mib * 1024 * 1024)
 
 
 def build_auth(settings: Settings) -> AuthKit:
@@ -130,6 +137,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await pump.stop()
             await bus.disconnect()
             await close_db()
+            stop_worker()
 
     routes = [*feature_routes, *server_routes, WebSocketRoute("/v1/ws", feed_socket)]
     app = Starlette(
@@ -140,6 +148,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         },
     )
     app.state.settings = settings
+    set_default_limits(parse_limits(settings))
     app.state.auth = build_auth(settings)
     app.state.gateway = gateway
     app.state.json_limit = settings.json_limit_bytes

@@ -45,7 +45,7 @@ def settings_for_tests(data_dir: Path, **changes: Any) -> Settings:
         secret_key="test-secret-key-for-tongban", argon2_time_cost=1, argon2_memory_kib=1024,
         login_attempts_per_account=5, login_attempts_per_address=20,
         allowed_origins=("https://app.tongban.test",), feed_poll_seconds=0.5,
-        audit_checkpoint_dir=data_dir / "checkpoints",
+        audit_checkpoint_dir=data_dir / "checkpoints", parse_seconds=3.0,
     )
     return base.with_overrides(**changes)
 
