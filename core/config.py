@@ -50,6 +50,9 @@ class Settings:
     parse_seconds: float = 10.0  # one parse of an uploaded file (files.bounded)
     parse_memory_mib: int = 1024  # address space of the parsing worker process
     parse_inflated_mib: int = 64  # an archive (.docx) inflated
+    header_timeout_seconds: float = 10.0  # a request head, from its first byte
+    body_timeout_seconds: float = 10.0  # between two chunks of a request body
+    trusted_proxies: tuple[str, ...] = field(default_factory=tuple)  # may set X-Forwarded-For
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -83,6 +86,9 @@ def load_settings() -> Settings:
         parse_seconds=float(_env("PARSE_SECONDS", "10")),
         parse_memory_mib=_int("PARSE_MEMORY_MIB", 1024),
         parse_inflated_mib=_int("PARSE_INFLATED_MIB", 64),
+        header_timeout_seconds=float(_env("HEADER_TIMEOUT_SECONDS", "10")),
+        body_timeout_seconds=float(_env("BODY_TIMEOUT_SECONDS", "10")),
+        trusted_proxies=_list("TRUSTED_PROXIES", ""),
     )
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, WebSocketRoute
@@ -34,6 +35,7 @@ from files.bounded import Limits, set_default_limits, stop_worker
 from server.apps import FEATURES, database_config
 from server.gateway import Gateway
 from server.openapi import build_openapi
+from server.serving import BodyTimeout
 from server.routes import routes as server_routes
 
 log = logging.getLogger("tongban")
@@ -141,7 +143,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     routes = [*feature_routes, *server_routes, WebSocketRoute("/v1/ws", feed_socket)]
     app = Starlette(
-        routes=routes, lifespan=lifespan,
+        routes=routes, lifespan=lifespan, middleware=[Middleware(BodyTimeout)],
         exception_handlers={
             ApiError: api_error, HTTPException: http_error, Exception: server_error,
             **dict.fromkeys(DATA_ERRORS, data_error),
@@ -152,5 +154,6 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.auth = build_auth(settings)
     app.state.gateway = gateway
     app.state.json_limit = settings.json_limit_bytes
+    app.state.body_timeout = settings.body_timeout_seconds
     app.state.openapi = build_openapi(routes)
     return app

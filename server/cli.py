@@ -172,6 +172,8 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server.serving import uvicorn_options
+
     settings = load_settings()
     if args.demo:
         from server.demo import load_demo_if_empty
@@ -183,11 +185,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
           f"(websocket ws://{args.host}:{args.port}/v1/ws, API /v1/openapi.json)", flush=True)
     uvicorn.run(
         "server.asgi:app", host=args.host, port=args.port, workers=args.workers,
-        # No per-message compression: it costs ~40 KiB of zlib state per socket, and events
-        # are small and serialised once for all recipients.
-        ws="websockets-sansio", ws_max_size=settings.ws_frame_limit_bytes,
-        ws_per_message_deflate=False,
-        log_level=args.log_level, proxy_headers=True,
+        log_level=args.log_level, **uvicorn_options(settings),
     )
     return 0
 
