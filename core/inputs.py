@@ -19,12 +19,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from core.errors import ApiError, BadRequest, Unprocessable, field_error
+from core.errors import ApiError, BadRequest, NotFound, Unprocessable, field_error
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INT32_MAX = 2**31 - 1  # most ids are INTEGER columns
 MAX_DEPTH = 32  # our deepest body (an audience inside a notice) is 4 levels
 MAX_ERRORS = 20
 BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
@@ -100,10 +101,16 @@ def checked_id(value: int) -> int | None:
     return value if 0 <= value <= INT64_MAX else None
 
 
-def data_problem(exc: BaseException) -> ApiError | None:
-    """The 422 for a value a column refused, or None if `exc` is not about the client's data."""
+def data_problem(exc: BaseException, path_ids: Iterable[str] = ()) -> ApiError | None:
+    """The 422 for a value a column refused, or None if `exc` is not about the client's data.
+
+    A path id beyond its column (an INTEGER id past 2^31−1 on PostgreSQL) names no record: 404.
+    """
     from tortoise.exceptions import OperationalError, ValidationError
 
+    if any(value.isascii() and value.isdigit() and int(value) > INT32_MAX for value in path_ids):
+        if isinstance(exc, (OperationalError, OverflowError)):
+            return NotFound()
     if isinstance(exc, ValidationError):
         return Unprocessable(f"A value does not fit: {str(exc)[:200]}", slug="value-does-not-fit")
     if isinstance(exc, OverflowError):

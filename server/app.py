@@ -94,7 +94,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def data_error(request: Request, exc: Exception) -> Response:
     """A value a column refused (too long, out of range) is the client's: 422, not 500."""
-    problem = data_problem(exc)
+    path_ids = [str(value) for value in request.path_params.values()]
+    problem = data_problem(exc, path_ids)
     if problem is None:
         return await server_error(request, exc)
     return problem_reply(problem, request.url.path)

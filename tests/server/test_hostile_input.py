@@ -96,6 +96,32 @@ async def test_an_unknown_or_over_long_enum_in_a_filter_is_422(alice: TongbanCli
         await problem(alice.get("/v1/documents", params={"state": state}), 422)
 
 
+async def test_a_value_no_column_can_hold_is_422_wherever_it_slipped_through(
+    server: Server, alice: TongbanClient
+) -> None:
+    """The net behind the edge, for any package: tortoise's length check, the drivers' range."""
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from core.http import reply
+    from core.models import AuditEntry, Job
+
+    async def too_long(request: Request) -> Response:
+        return reply(await Job.filter(state="x" * 100).count())
+
+    async def too_big(request: Request) -> Response:
+        return reply(await AuditEntry.filter(id=2**70).count())
+
+    server.app.router.routes[:0] = [Route("/v1/_test/long", too_long),
+                                    Route("/v1/_test/big", too_big)]
+    try:
+        for path in ("/v1/_test/long", "/v1/_test/big"):
+            await problem(alice.get(path), 422, "value-does-not-fit")
+    finally:
+        del server.app.router.routes[:2]
+
+
 async def test_types_are_strict_no_zero_for_false_nor_false_for_zero(
     alice: TongbanClient, conversation: dict[str, Any]
 ) -> None:
