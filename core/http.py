@@ -13,8 +13,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from core.errors import (
-    ApiError, BadRequest, MethodNotAllowed, NotFound, PayloadTooLarge, UnsupportedMediaType,
-    Unprocessable,
+    ApiError, BadRequest, MethodNotAllowed, NotFound, PayloadTooLarge, Unprocessable,
+    UnsupportedMediaType,
 )
 from core.inputs import INT64_MAX, check_values, checked_id, decode_json
 from core.jsonutil import dumps
@@ -114,7 +114,7 @@ def path_int(request: Request, name: str) -> int:
 def allowed_methods(request: Request, *, unless_bound: str | None = None) -> set[str]:
     """The methods of every route at this path (for `Allow`), leaving out the routes that
     would take `unless_bound` as a path parameter."""
-    path, methods = request.scope.get("path", ""), set()
+    path, methods = request.scope.get("path", ""), set[str]()
     for candidate in request.app.router.routes:
         found = candidate.path_regex.match(path) if isinstance(candidate, Route) else None
         if found and (unless_bound is None or unless_bound not in found.groupdict().values()):

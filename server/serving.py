@@ -83,14 +83,14 @@ class HeadTimeout:
         self.transport.close()
 
 
-class GuardedH11(HeadTimeout, H11Protocol):
+class GuardedH11(HeadTimeout, H11Protocol):  # type: ignore[misc]
     pass
 
 
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-    class GuardedHttpTools(HeadTimeout, HttpToolsProtocol):
+    class GuardedHttpTools(HeadTimeout, HttpToolsProtocol):  # type: ignore[misc]
         pass
 
     PROTOCOL: type[asyncio.Protocol] = GuardedHttpTools

@@ -6,7 +6,7 @@ import asyncio
 from collections import Counter
 
 import httpx
-from conftest import PASSWORD, OtherProcess, Org, Server, make_person
+from conftest import PASSWORD, Org, OtherProcess, Server, make_person
 from tongban_client import ApiError, TongbanClient
 
 from core.models import LimitCounter

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import OtherProcess, Org, Server, make_person
+from conftest import Org, OtherProcess, Server, make_person
 from tongban_client import ApiError, TongbanClient
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -12,7 +12,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 import pytest
-from conftest import Org, Server, make_person, logged_in
+from conftest import Org, Server, make_person
 from tongban_client import ApiError, TongbanClient
 
 BIG = 2**64
@@ -49,8 +49,8 @@ async def test_integers_beyond_64_bits_in_a_body_are_422_naming_the_field(
         error = await problem(alice.post("/v1/conversations", {
             "kind": "group", "title": "x", "member_ids": [1, big]}), 422)
         assert error.errors[0]["loc"] == ["member_ids", 1]
-    await problem(alice.post("/v1/org/groups", {"name": "组", "member_ids": [11980510129039556608]}),
-                  422)
+    await problem(alice.post("/v1/org/groups", {"name": "组", "member_ids": [11980510129039556608]}
+                             ), 422)
 
 
 async def test_integers_beyond_64_bits_in_a_query_are_422(alice: TongbanClient) -> None:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import uvicorn
 import websockets
-from conftest import PASSWORD, Org, Server, free_port, make_person, logged_in
+from conftest import PASSWORD, Org, Server, free_port, logged_in, make_person
 from tongban_client import TongbanClient
 
 from core.tx import atomic
