@@ -56,10 +56,13 @@ class SharedLimit:
     one writer). A try that succeeds may be given back (`release`) or clear the count (`reset`).
     """
 
+    PURGE_EVERY = 1000  # tries between two sweeps of windows that have ended
+
     def __init__(self, *, scope: str, limit: int, window_seconds: float) -> None:
         self.scope = scope
         self.limit = limit
         self.window = window_seconds
+        self._tries = 0
 
     def _name(self, key: str) -> str:
         name = f"{self.scope}:{key}"
@@ -68,6 +71,9 @@ class SharedLimit:
     async def reserve(self, key: str) -> int | None:
         """Take a try: None if taken, else the seconds until the window lets `key` try again."""
         now, name = time.time(), self._name(key)
+        self._tries += 1
+        if self._tries % self.PURGE_EVERY == 0:  # guesses from ever new addresses leave rows
+            await changed("DELETE FROM core_limit_counter WHERE reset_at < {}", now)
         taken = await fetch(RESERVE, [name, now + self.window, now, now, now + self.window, now,
                                       self.limit])
         if taken:
