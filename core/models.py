@@ -79,3 +79,15 @@ class IdempotentReply(Model):
     class Meta:
         table = "core_idempotent_reply"
         unique_together = (("person_id", "key", "route"),)
+
+
+class LimitCounter(Model):
+    """Tries counted in a fixed window for one key (`login:acct:…`), shared by every process;
+    see `core.ratelimit.SharedLimit`."""
+
+    name = fields.CharField(max_length=200, primary_key=True)
+    hits = fields.IntField()
+    reset_at = fields.FloatField()  # epoch seconds at which the window ends and counting restarts
+
+    class Meta:
+        table = "core_limit_counter"

@@ -11,7 +11,7 @@ from pydantic import (
 )
 
 from approvals.schemas import StepCreate
-from documents.policy import DocType, Urgency, from_label
+from documents.policy import DocType, State, Urgency, from_label
 
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
 When = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
@@ -228,7 +228,7 @@ class DocumentQuery(PageQuery):
 
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
     direction: Literal["outgoing", "incoming"] | None = None
-    state: str | None = None
+    state: State | None = None
 
 
 class RegisterFilters(Strict):
@@ -238,7 +238,7 @@ class RegisterFilters(Strict):
     year: Annotated[int, Field(ge=2000, le=2999)] | None = None
     doc_type: TypeIn | None = None
     urgency: UrgencyIn | None = None
-    state: str | None = None
+    state: State | None = None
     overdue: bool | None = None
 
 

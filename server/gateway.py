@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from core.errors import ApiError
 from core.feed import REFRESH_KINDS, audiences_of, head_id, read_for
+from core.inputs import decode_json
 from core.jsonutil import dumps, loads
 from core.tx import StoredEvent
 from directory.auth import Actor, actor_from_token, client_address
@@ -179,6 +180,8 @@ class Gateway:
         self.index(conn, await audiences_of(actor.id))
         try:
             await self._run(conn, actor, after)
+        except (WebSocketDisconnect, OSError):  # gone before the replay ended: theirs to resume
+            log.info("person %s left during replay, at event %s", conn.person_id, conn.last_sent)
         finally:
             self.remove(conn)
 
@@ -186,7 +189,7 @@ class Gateway:
         try:
             async with asyncio.timeout(self.hello_timeout):
                 raw = await ws.receive_text()
-            frame = loads(raw) if len(raw) <= self.frame_limit else None
+            frame = decode_json(raw) if len(raw) <= self.frame_limit else None
             if not isinstance(frame, dict) or frame.get("type") != "hello":
                 raise ValueError("not a hello")
             after = frame.get("after", 0)
@@ -262,9 +265,9 @@ class Gateway:
             if len(text) > self.frame_limit or message.get("bytes"):
                 conn.stop(Close.TOO_BIG if text else Close.BAD_FRAME)
                 return
-            try:
-                frame = loads(text)
-            except ValueError:
+            try:  # the same limits as an HTTP body: depth, text, integers
+                frame = decode_json(text)
+            except ApiError:
                 conn.stop(Close.BAD_FRAME)
                 return
             if isinstance(frame, dict) and frame.get("type") == "ping":
