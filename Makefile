@@ -18,6 +18,7 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet -e . -e clients/python
 
 install-test: $(BIN)/python
+	bash scripts/system-deps.sh  # Chromium for the console's browser tests, CJK fonts
 	$(BIN)/pip install --quiet -e '.[test,postgres,redis]' -e clients/python
 
 demo: install

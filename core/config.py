@@ -50,6 +50,16 @@ class Settings:
     log_format: str = "auto"
     log_level: str = "info"
     shutdown_grace_seconds: float = 20.0
+    audit_key_file: Path | None = None  # None: data_dir / "audit-signing.key"
+    audit_checkpoint_dir: Path | None = None  # scheduled checkpoints go here (off if None)
+    audit_checkpoint_seconds: int = 3600
+    audit_verifier_key: str = ""  # checks checkpoints where the signing key is not at hand
+    parse_seconds: float = 10.0  # one parse of an uploaded file (files.bounded)
+    parse_memory_mib: int = 1024  # address space of the parsing worker process
+    parse_inflated_mib: int = 64  # an archive (.docx) inflated
+    header_timeout_seconds: float = 10.0  # a request head, from its first byte
+    body_timeout_seconds: float = 10.0  # between two chunks of a request body
+    trusted_proxies: tuple[str, ...] = field(default_factory=tuple)  # may set X-Forwarded-For
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -88,7 +98,22 @@ def load_settings() -> Settings:
         log_format=_env("LOG_FORMAT", "auto"),
         log_level=_env("LOG_LEVEL", "info"),
         shutdown_grace_seconds=float(_env("SHUTDOWN_GRACE_SECONDS", "20")),
+        audit_key_file=_path("AUDIT_KEY_FILE"),
+        audit_checkpoint_dir=_path("AUDIT_CHECKPOINT_DIR"),
+        audit_checkpoint_seconds=_int("AUDIT_CHECKPOINT_SECONDS", 3600),
+        audit_verifier_key=_env("AUDIT_VERIFIER_KEY", ""),
+        parse_seconds=float(_env("PARSE_SECONDS", "10")),
+        parse_memory_mib=_int("PARSE_MEMORY_MIB", 1024),
+        parse_inflated_mib=_int("PARSE_INFLATED_MIB", 64),
+        header_timeout_seconds=float(_env("HEADER_TIMEOUT_SECONDS", "10")),
+        body_timeout_seconds=float(_env("BODY_TIMEOUT_SECONDS", "10")),
+        trusted_proxies=_list("TRUSTED_PROXIES", ""),
     )
+
+
+def _path(name: str) -> Path | None:
+    value = _env(name, "")
+    return Path(value).resolve() if value else None
 
 
 def _stored_secret(data_dir: Path) -> str:

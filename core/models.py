@@ -84,7 +84,7 @@ class IdempotentReply(Model):
 class FeedHorizon(Model):
     """How far retention has cut the feed: every event with `id <= pruned_through` is gone.
 
-    One row (id 1), created by migration 0002. It is raised in the same transaction as each batch
+    One row (id 1), created by migration 0003. It is raised in the same transaction as each batch
     of deletions, and a resume reads it after reading its events, so a reader either gets the
     events it asked for or learns that they are gone (`core.retention`), never a silent gap.
     """
@@ -95,3 +95,13 @@ class FeedHorizon(Model):
 
     class Meta:
         table = "core_feed_horizon"
+class LimitCounter(Model):
+    """Tries counted in a fixed window for one key (`login:acct:…`), shared by every process;
+    see `core.ratelimit.SharedLimit`."""
+
+    name = fields.CharField(max_length=200, primary_key=True)
+    hits = fields.IntField()
+    reset_at = fields.FloatField()  # epoch seconds at which the window ends and counting restarts
+
+    class Meta:
+        table = "core_limit_counter"

@@ -22,11 +22,13 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from core.context import note_close_code
 from core.errors import ApiError
 from core.feed import REFRESH_KINDS, audiences_of, head_id, read_for
+from core.inputs import decode_json
 from core.jsonutil import dumps, loads
 from core.metrics import EVENTS_DELIVERED, SLOW_CONSUMERS, WEBSOCKETS_OPEN
 from core.retention import FeedReset, check_resume
 from core.tx import StoredEvent
 from directory.auth import Actor, actor_from_token, client_address
+from directory.browser import cookie_token, same_origin
 
 log = logging.getLogger(__name__)
 REPLAY_PAGE = 500
@@ -167,9 +169,11 @@ class Gateway:
             conn.stop(Close.SESSION_ENDED)
 
     def origin_allowed(self, ws: WebSocket) -> bool:
-        """Browsers send Origin; native apps need not. Browsers must be on the allowlist."""
+        """Browsers send Origin; native apps need not. Browsers must be on the allowlist or be
+        the web console served by this server (same origin)."""
         origin = ws.headers.get("origin")
-        return origin is None or "*" in self.origins or origin in self.origins
+        return origin is None or "*" in self.origins or origin in self.origins \
+            or same_origin(ws)
 
     async def serve(self, ws: WebSocket) -> None:
         await ws.accept()
@@ -185,6 +189,8 @@ class Gateway:
         WEBSOCKETS_OPEN.inc()
         try:
             await self._run(conn, actor, after)
+        except (WebSocketDisconnect, OSError):  # gone before the replay ended: theirs to resume
+            log.info("person %s left during replay, at event %s", conn.person_id, conn.last_sent)
         finally:
             self.remove(conn)
             WEBSOCKETS_OPEN.dec()
@@ -193,13 +199,15 @@ class Gateway:
         try:
             async with asyncio.timeout(self.hello_timeout):
                 raw = await ws.receive_text()
-            frame = loads(raw) if len(raw) <= self.frame_limit else None
+            frame = decode_json(raw) if len(raw) <= self.frame_limit else None
             if not isinstance(frame, dict) or frame.get("type") != "hello":
                 raise ValueError("not a hello")
             after = frame.get("after", 0)
             if not isinstance(after, int) or isinstance(after, bool) or after < 0:
                 raise ValueError("bad resume point")
-            token = frame.get("token")
+            # The web console's token is in its httpOnly cookie (`directory.browser`), sent with
+            # the handshake; its hello carries none.
+            token = frame.get("token") or cookie_token(ws)
             if not isinstance(token, str):
                 raise ValueError("no token")
             actor = await actor_from_token(
@@ -282,9 +290,9 @@ class Gateway:
             if len(text) > self.frame_limit or message.get("bytes"):
                 conn.stop(Close.TOO_BIG if text else Close.BAD_FRAME)
                 return
-            try:
-                frame = loads(text)
-            except ValueError:
+            try:  # the same limits as an HTTP body: depth, text, integers
+                frame = decode_json(text)
+            except ApiError:
                 conn.stop(Close.BAD_FRAME)
                 return
             if isinstance(frame, dict) and frame.get("type") == "ping":

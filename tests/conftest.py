@@ -25,6 +25,7 @@ from tongban_client import EventStream, TongbanClient
 
 from core.config import Settings
 from server.app import create_app
+from server.serving import uvicorn_options
 
 ADMIN_PASSWORD = "admin-password-1"
 PASSWORD = "password-123"
@@ -45,6 +46,8 @@ def settings_for_tests(data_dir: Path, **changes: Any) -> Settings:
         secret_key="test-secret-key-for-tongban", argon2_time_cost=1, argon2_memory_kib=1024,
         login_attempts_per_account=5, login_attempts_per_address=20,
         allowed_origins=("https://app.tongban.test",), feed_poll_seconds=0.5,
+        audit_checkpoint_dir=data_dir / "checkpoints", parse_seconds=3.0,
+        header_timeout_seconds=2.0, body_timeout_seconds=2.0,
     )
     return base.with_overrides(**changes)
 
@@ -70,9 +73,8 @@ class Server:
 
     async def start(self) -> None:
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, ws="websockets-sansio",
-            log_level="warning", lifespan="on", ws_max_size=self.settings.ws_frame_limit_bytes,
-            ws_per_message_deflate=False,
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
+            **uvicorn_options(self.settings),
         )
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve())

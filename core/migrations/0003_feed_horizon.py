@@ -17,7 +17,7 @@ async def drop_row(apps: Any, editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0001_initial")]
+    dependencies = [("core", "0002_limit_counters")]
 
     operations = [
         ops.CreateModel(
