@@ -115,13 +115,18 @@ class OtherProcess:
             "--port", str(self.port), "--ws", "websockets-sansio", "--log-level", "warning",
             env=self.env,
         )
+        # Generous: on a loaded 2-core machine a fresh process takes 15–20 s to import and start.
+        deadline = asyncio.get_running_loop().time() + 90
         async with httpx.AsyncClient() as http:
-            for _ in range(200):
+            while asyncio.get_running_loop().time() < deadline:
+                if self.process.returncode is not None:
+                    break
                 try:
                     if (await http.get(f"{self.base_url}/v1/health")).status_code == 200:
                         return
                 except httpx.TransportError:
-                    await asyncio.sleep(0.05)
+                    pass
+                await asyncio.sleep(0.05)
         raise RuntimeError("the second server did not start")
 
     async def stop(self) -> None:
