@@ -87,9 +87,11 @@ routes = [
                       "Emits `document.circulation.turn` to whose turn it is."),
     route(DOC + "/circulations", list_circulations, "GET", "Its circulations, newest first",
           query=PageQuery, response=CirculationPage, tag=TAG,
-          errors={400: "The cursor is not one this list gave.", 404: DOC_404}),
+          errors={400: "The cursor is not one this list gave.", 404: DOC_404},
+          description="Anyone who may see the document."),
     route(CIRCULATION, show_circulation, "GET", "Where a circulation is: readers, 阅示",
-          response=CirculationPublic, tag=TAG, errors={404: CIRCULATION_404}),
+          response=CirculationPublic, tag=TAG, errors={404: CIRCULATION_404},
+          description="The circulator, its readers and the document's desk."),
     route(CIRCULATION + "/read", read_circulation, "POST", "I have read it (阅), with 阅示",
           body=ReadIn, response=CirculationPublic, tag=TAG, errors={
               403: "Only a reader whose turn it is.", 404: CIRCULATION_404,

@@ -64,5 +64,6 @@ routes = [
           errors={400: "The cursor is not one this list gave.", **DESK},
           description="The desk and leaders of the unit: a year's documents in number order."),
     route(REGISTER + "/export", export_register, "GET", "The register as CSV (UTF-8 with BOM)",
-          query=RegisterFilters, params=RegisterKind, response=CSV, tag=TAG, errors=DESK),
+          query=RegisterFilters, params=RegisterKind, response=CSV, tag=TAG, errors=DESK,
+          description="The same rows as the register, every one of the year."),
 ]
