@@ -19,6 +19,7 @@ install: $(BIN)/python
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,postgres,redis]' -e clients/python
+	cd clients/typescript && npm ci --no-audit --no-fund --silent
 
 demo: install
 	$(BIN)/tongban serve --demo --host $(HOST) --port $(PORT)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
+from core.errors import NotFound
 from core.feed import page_for
 from core.http import Reply, parse_query, reply, route
 from directory.auth import authenticate
@@ -29,6 +31,29 @@ async def list_events(request: Request) -> Response:
 
 async def show_openapi(request: Request) -> Response:
     return reply(request.app.state.openapi)
+
+
+async def show_docs(request: Request) -> Response:
+    """The API reference page (Swagger UI over this document), served from shipped files."""
+    return FileResponse(DOCS / "index.html", media_type="text/html; charset=utf-8",
+                        headers=DOCS_HEADERS)
+
+
+async def show_docs_asset(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name not in ASSETS:
+        raise NotFound("No such asset.")
+    return FileResponse(DOCS / name, media_type=ASSETS[name], headers=DOCS_HEADERS)
+
+
+DOCS = Path(__file__).parent / "static" / "docs"
+ASSETS = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css",
+          "init.js": "text/javascript"}
+DOCS_HEADERS = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
+
+
+class DocsAsset(BaseModel):
+    name: Literal["swagger-ui-bundle.js", "swagger-ui.css", "init.js"]
 
 
 class Health(BaseModel):
@@ -54,4 +79,13 @@ routes = [
                       "means you are up to date."),
     route("/v1/openapi.json", show_openapi, "GET", "This document", response=DOCUMENT,
           auth=False, tag="server", description="Anyone, no token."),
+    route("/v1/docs", show_docs, "GET", "The API reference page", auth=False, tag="server",
+          response=Reply(description="An HTML page.", media_type="text/html",
+                         schema={"type": "string"}),
+          description="Anyone, no token: this document rendered by Swagger UI, whose files "
+                      "ship with the server (no CDN)."),
+    route("/v1/docs/assets/{name}", show_docs_asset, "GET", "A file of the reference page",
+          auth=False, tag="server", params=DocsAsset, errors={404: "No such asset."},
+          response=Reply(description="The file.", media_type="*/*", schema={"type": "string"}),
+          description="Anyone, no token."),
 ]
