@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from core.bus import install_bus, make_bus
-from core.config import Settings, load_settings
+from core.config import Settings, load_settings, private_dir
 from core.db import close_db, open_db
 from core.errors import ApiError, MethodNotAllowed, NotFound, ServerError
 from core.feed import FeedPump
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        private_dir(settings.data_dir)  # 0700: the database, uploads and keys live there
         await open_db(database_config(settings.database_url), run_migrations=run_migrations)
         bus = make_bus(settings.bus_url)
         await bus.connect()

@@ -167,3 +167,14 @@ async def test_upload_file_form_over_the_limit_is_413(server: Server, alice: Ton
     finally:
         server.app.state.settings = original
     assert reply.status_code == 413
+
+
+async def test_everything_in_the_data_folder_is_private(server: Server, alice: TongbanClient) -> None:
+    """The database, uploads and every other file: 0600 in folders of 0700."""
+    await upload(alice, b"private bytes")
+    data_dir = server.settings.data_dir
+    loose = [f"{oct(path.stat().st_mode & 0o777)} {path}" for path in [data_dir, *data_dir.rglob("*")]
+             if path.stat().st_mode & 0o077]
+    assert not loose
+    if server.settings.database_url.startswith("sqlite"):
+        assert (data_dir / "test.sqlite3").stat().st_mode & 0o777 == 0o600
