@@ -268,6 +268,10 @@ class DeliveryPublic(BaseModel):
     id: int
     unit: UnitName | None
     person: PersonName | None
+    recipient_document_id: int = Field(
+        description="The record the recipient works with (GET /v1/documents/{id}): a unit's "
+                    "own incoming copy (收文), or this document for a person addressed in "
+                    "person. Their `document.delivered` event names the same id.")
     delivered_at: datetime
     received_at: datetime | None
     received_by: PersonName | None
