@@ -125,13 +125,16 @@ class OtherProcess:
             "--port", str(self.port), "--ws", "websockets-sansio", "--log-level", "warning",
             env=self.env,
         )
+        # A loaded machine (CI runs beside other work) may take many seconds to import it all.
+        deadline = asyncio.get_running_loop().time() + 60
         async with httpx.AsyncClient() as http:
-            for _ in range(200):
+            while asyncio.get_running_loop().time() < deadline and self.process.returncode is None:
                 try:
                     if (await http.get(f"{self.base_url}/v1/health")).status_code == 200:
                         return
                 except httpx.TransportError:
-                    await asyncio.sleep(0.05)
+                    pass
+                await asyncio.sleep(0.05)
         raise RuntimeError("the second server did not start")
 
     async def stop(self) -> None:

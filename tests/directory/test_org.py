@@ -104,3 +104,18 @@ async def test_a_position_in_a_second_unit_adds_its_audience(
     await admin.delete(f"/v1/org/positions/{position['id']}")
     assert [u["id"] for u in (await client.me())["units"]] == [org.county]
     await client.aclose()
+
+
+async def test_a_person_is_shown_with_positions_to_anyone_signed_in(
+    server: Server, admin: TongbanClient, org: Org
+) -> None:
+    person = await make_person(admin, org.township, position="副镇长", roles=["leader"])
+    stranger = await logged_in(server, await make_person(admin, org.other_county))
+    shown = await stranger.get_person(person["id"])
+    assert (shown["display_name"], shown["positions"][0]["title"]) == (
+        person["display_name"], "副镇长")
+    assert shown["positions"][0]["roles"] == ["leader"] and "password" not in str(shown)
+    with pytest.raises(ApiError) as missing:
+        await stranger.get_person(10**12)
+    assert missing.value.status == 404
+    await stranger.aclose()
