@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from importlib import import_module
+from importlib.util import find_spec
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -41,6 +43,15 @@ def wire_packages() -> list[BaseRoute]:
         import_module(f"{package}.wiring").wire()
         routes.extend(import_module(f"{package}.routes").routes)
     return routes
+
+
+def event_schemas() -> dict[str, type[BaseModel]]:
+    """Every event kind's payload model, from each package's `events.EVENTS`."""
+    found: dict[str, type[BaseModel]] = {}
+    for package in ("directory", *FEATURES):
+        if find_spec(f"{package}.events") is not None:
+            found.update(getattr(import_module(f"{package}.events"), "EVENTS", {}))
+    return found
 
 
 def build_auth(settings: Settings) -> AuthKit:
@@ -123,5 +134,5 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.auth = build_auth(settings)
     app.state.gateway = gateway
     app.state.json_limit = settings.json_limit_bytes
-    app.state.openapi = build_openapi(routes)
+    app.state.openapi = build_openapi(routes, events=event_schemas())
     return app

@@ -236,7 +236,8 @@ def _event_schemas(
 ) -> dict[str, Any]:
     """One `Event` schema: a feed event whose `data` has the schema of its `kind`."""
     variants = [
-        {"type": "object", "title": kind,
+        {"type": "object", "title": kind, "required": ["kind", "data"],
+         "additionalProperties": True,  # the other fields are the Event's own
          "properties": {"kind": {"const": kind},
                         "data": components.ref(model, "serialization")}}
         for kind, model in sorted(events.items())
