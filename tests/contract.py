@@ -176,6 +176,25 @@ class CheckedTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+class CheckedSyncTransport(httpx.BaseTransport):
+    """The same check for a blocking client (the guide runner's)."""
+
+    def __init__(self, inner: httpx.BaseTransport, contract: Contract) -> None:
+        self.inner, self.contract = inner, contract
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        body = response.read()
+        response.close()
+        checked = httpx.Response(response.status_code, headers=response.headers, content=body,
+                                 request=request, extensions=response.extensions)
+        self.contract.check(request, checked)
+        return checked
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def report(contract: Contract) -> Iterator[str]:
     yield (f"OpenAPI contract: {contract.checked} responses checked against "
            f"{len(contract.operations)} operations; {len(contract.called)} operations called")
