@@ -3,7 +3,7 @@
 Only what the guides use is understood, and anything else fails loudly, so a guide cannot
 drift into something a newcomer could not run: variables (`X=…`, `export X=…`, `$X`,
 `${X}`), `X=$(command)`, `command | jq -r FILTER` (a path such as `.items[0].id` or
-`.events[].kind`), `> file`, `echo`, `curl` (`-s -S -f -X -H -d/--data/--data-binary
+`.events[].kind`), `> file`, `echo`, `date -u -d '+N minutes' +FORMAT`, `curl` (`-s -S -f -X -H -d/--data/--data-binary
 [@file] -F`) and `python3 -m tongban_client.device`. Every curl must get a 2xx answer (the
 guides walk the happy path). A ```text block right after a ```sh block is what that block
 prints, compared line by line.
@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,14 @@ def jq(document: Any, expression: str) -> list[Any]:
     return values
 
 
+def gnu_date(args: list[str]) -> str:
+    """`date -u -d '+N minutes|hours|days' +FORMAT`, as GNU date prints it."""
+    assert args[0] == "-u" and args[1] == "-d" and args[3].startswith("+"), args
+    amount, unit = re.fullmatch(r"\+(\d+) (minute|hour|day)s?", args[2]).groups()  # type: ignore[union-attr]
+    moment = datetime.now(UTC) + timedelta(**{f"{unit}s": int(amount)})
+    return moment.strftime(args[3][1:])
+
+
 def raw(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -151,6 +160,8 @@ class Shell:
             return self.curl(argv[1:])
         if argv[0] == "echo":
             return " ".join(argv[1:]) + "\n"
+        if argv[0] == "date":
+            return gnu_date(argv[1:]) + "\n"
         if argv[:3] == ["python3", "-m", "tongban_client.device"]:
             done = subprocess.run([sys.executable, *argv[1:]], cwd=self.cwd, check=True,
                                   capture_output=True, text=True)
