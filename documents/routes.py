@@ -14,14 +14,16 @@ from directory.auth import authenticate
 from documents import numbering, queries, search, sending, shapes, signoff
 from documents.circulation_routes import routes as circulation_routes
 from documents.drafting import do_create_document, do_edit_document
+from documents.forwarding import do_forward_document
 from documents.models import DocumentVersion
 from documents.receiving_routes import routes as receiving_routes
 from documents.register_routes import routes as register_routes
 from documents.routing import DOC, TAG, root, row_id, shown, with_document
 from documents.schemas import (
     DeliveryPage, DistributeIn, Distributed, DocumentCreate, DocumentEdit, DocumentHistory,
-    DocumentPage, DocumentPublic, DocumentQuery, IssueIn, PageQuery, SeriesCreate, SeriesList,
-    SeriesPublic, SeriesQuery, SubmitIn, VersionPage, VersionPublic,
+    DocumentPage, DocumentPublic, DocumentQuery, ForwardedDraftPublic, ForwardIn, IssueIn,
+    PageQuery, SeriesCreate, SeriesList, SeriesPublic, SeriesQuery, SubmitIn, VersionPage,
+    VersionPublic,
 )
 from documents.versions import version_public
 
@@ -96,6 +98,22 @@ async def distribute_document(request: Request) -> Response:
                                                 people=body.people)
     return reply({"document_id": document.id,
                   "deliveries": await shapes.deliveries_public(made)}, status=201)
+
+
+async def forward_document(request: Request) -> Response:
+    """转发: the receiving unit's desk makes a new outgoing draft that carries this received
+    document — its body, attachments and any other file it references become the draft's
+    attachments — to units under the receiving unit. The draft then takes its own sign-off,
+    number and distribution; the units it reaches see the original's title and number in
+    `forwards`, and its files."""
+    actor, original = await with_document(request)
+    key = header_key(request)
+    body = await parse_json(request, ForwardIn)
+    limit = request.app.state.settings.upload_limit_bytes
+    document = await do_forward_document(original, actor=actor, request=body,
+                                         files_root=root(request), upload_limit=limit,
+                                         idempotency_key=key)
+    return await shown(actor, document, 201)
 
 
 async def list_deliveries(request: Request) -> Response:
@@ -197,6 +215,12 @@ routes: list[BaseRoute] = [
                       "incoming copy (收文) of their own. `deliveries[].id` is the delivery; "
                       "the recipient's copy is the `document_id` of their "
                       "`document.delivered` event. Emits `document.delivered`."),
+    route(DOC + "/forward", forward_document, "POST", "Forward a received document (转发): a "
+          "new draft carrying it", body=ForwardIn, response=ForwardedDraftPublic, status=201,
+          headers=(IDEMPOTENCY_KEY,), tag=TAG, errors={
+              403: "unless you work the desk of the unit that received it",
+              409: "unless it was signed for (签收) and not returned to its sender",
+              422: "when a unit is not under the receiving unit, or a file is not yours"}),
     route(DOC + "/deliveries", list_deliveries, "GET", "Who got it, who signed for it, when",
           query=PageQuery, response=DeliveryPage, tag=TAG,
           errors={400: "The cursor is not one this list gave.", 404: DOC_404},

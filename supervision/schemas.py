@@ -20,7 +20,7 @@ Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 FileIds = Annotated[list[Id], Field(max_length=50)]
 Priority = Literal["normal", "high", "urgent"]  # 一般 / 重要 / 紧急
 Status = Literal[
-    "assigned", "accepted", "in_progress", "submitted", "done", "cancelled", "open", "overdue"
+    "assigned", "received", "in_progress", "submitted", "done", "cancelled", "open", "overdue"
 ]
 
 
@@ -164,13 +164,20 @@ class TaskSummary(BaseModel):
     overdue: bool
     due_at: datetime
     progress: int = Field(description="0–100: the task's own or its sub-tasks' roll-up.")
-    percent: int
+    percent: int = Field(description="The same figure as `progress`.")
+    reported_percent: int = Field(description="The lead's own last report (进展反馈).")
     rollup_percent: int | None
+    continuing: bool
     parent_id: int | None
     unit_id: int
+    origin_unit_id: int
+    acting_unit_id: int | None
     lead: LeadRef
     unit: Named
     origin_unit: Named
+    acting_unit: Named | None = Field(description="The desk that assigned it for the "
+                                                  "government (代), if any.")
+    assigned_by: str = Field(description="交办单位 as shown, e.g. 贵州省（办公厅代）.")
     source: SourceRef | None
     created_at: datetime
     original_due_at: datetime

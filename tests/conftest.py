@@ -135,6 +135,7 @@ class OtherProcess:
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.05)
+        await self.stop()  # never leave it running behind a failed test
         raise RuntimeError("the second server did not start")
 
     async def stop(self) -> None:
