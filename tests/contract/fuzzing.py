@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from servers import DEMO_ADMIN, DEMO_PASSWORD
 
 SEED = 20261130
-EXAMPLES_PER_MODE = 22  # positive and negative cases per operation (fewer if exhausted)
+EXAMPLES_PER_MODE = 23  # positive and negative cases per operation (fewer if exhausted)
 MINIMUM_REQUESTS = 5000
 # uvicorn (h11) refuses a request line and headers past 16 KiB with its own text/plain 400,
 # before any route runs; such cases test uvicorn, not this API, and are counted apart.
