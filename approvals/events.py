@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from approvals.models import Chain, Decision
 from approvals.policy import Seat
+from approvals.schemas import AbsencePublic
 from approvals.states import ChainState
 from core.tx import Work
 
@@ -111,21 +112,9 @@ class CancelledData(BaseModel):
     reason: str
 
 
-class OutOfOfficeData(BaseModel):
-    """You were named delegate for someone's time away (外出委托)."""
-
-    model_config = ConfigDict(extra="allow")
-    id: int
-    person_id: int
-    delegate_id: int
-    starts_at: datetime
-    ends_at: datetime
-    cancelled_at: datetime | None
-
-
 EVENTS: dict[str, type[BaseModel]] = {
     "approval.pending": PendingData, "approval.decided": DecidedData,
-    "approval.cancelled": CancelledData, "approval.out_of_office": OutOfOfficeData,
+    "approval.cancelled": CancelledData, "approval.out_of_office": AbsencePublic,
     **{f"approval.{state.value}": EndedData for state in ChainState
        if state is not ChainState.RUNNING},
     **{f"approval.{kind}": ChainEventData for kind in (

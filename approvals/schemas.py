@@ -301,6 +301,9 @@ class InboxPage(BaseModel):
 
 
 class AbsencePublic(BaseModel):
+    """A time away (外出委托) and the delegate named for it (also the data of the delegate's
+    `approval.out_of_office` event)."""
+
     id: int
     person_id: int
     delegate_id: int

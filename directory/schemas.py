@@ -177,6 +177,8 @@ class MePublic(PersonPublic):
     is_admin: bool
     units: list[Named]
     groups: list[Named]
+    desks: list[Named] = Field(description="The units whose document desk (文书) I work: "
+                                           "my own, and those my unit serves as desk.")
     session_id: str
     device_id: int | None
 

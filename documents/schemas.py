@@ -188,21 +188,6 @@ class ForwardIn(Strict):
         return self
 
 
-class ForwardedDraftPublic(BaseModel):
-    """The 转发 draft, in full as `GET /v1/documents/{id}` shows it: among its attachments the
-    original's files, and in `forwards` the original's title, number and issuing unit."""
-
-    model_config = ConfigDict(extra="allow")
-
-    id: int
-    direction: Literal["outgoing"]
-    state: str
-    title: str
-    unit: dict[str, Any]
-    forwards: dict[str, Any]
-    attachments: list[dict[str, Any]]
-
-
 class CirculationCreate(Strict):
     reader_ids: Annotated[list[Id], Field(min_length=1, max_length=200)]
     mode: Literal["parallel", "sequential"] = "parallel"
@@ -257,6 +242,14 @@ class UnitName(BaseModel):
 class PersonName(BaseModel):
     id: int
     display_name: str
+
+
+class SignedBy(PersonName):
+    """Who signed (签发) or instructed (批办); when a delegate did, for whom, and a label with
+    both names (`李四（代张三）`)."""
+
+    on_behalf_of: PersonName | None
+    label: str
 
 
 class StoredFileRef(BaseModel):
@@ -342,7 +335,7 @@ class ReceiptPublic(BaseModel):
     proposed_by: PersonName | None
     instruction: str | None
     instructed_at: datetime | None
-    instructed_by: PersonName | None
+    instructed_by: SignedBy | None
     handling: dict[str, Any] | None
     handling_due: datetime | None
     task_id: int | None
@@ -355,13 +348,28 @@ class ReceiptPublic(BaseModel):
     answered_by: PersonName | None
 
 
+class ForwardsRef(BaseModel):
+    id: int
+    title: str
+    doc_number: str | None
+    issuing_unit: UnitName | None
+    doc_type: DocType
+
+
+class ForwardedAs(BaseModel):
+    id: int
+    title: str
+    doc_number: str | None
+    state: State
+
+
 class DocumentPublic(DocumentSummary):
     """A document in full. Outgoing ones carry `deliveries` (and `my_delivery` when one was
     addressed to me in person); incoming ones carry their `receipt`."""
 
     drafter: PersonName | None
     signer: PersonName | None
-    signed_by: PersonName | None
+    signed_by: SignedBy | None
     signed_at: datetime | None
     signed_sha256: str | None
     main_units: list[UnitName]
@@ -380,9 +388,16 @@ class DocumentPublic(DocumentSummary):
     issued_at: datetime | None
     archived_at: datetime | None
     chain: ChainRef | None
+    forwards: ForwardsRef | None = Field(description="转发: the document this one forwards.")
+    forwarded_as: list[ForwardedAs] = Field(description="The drafts made to forward this one.")
     deliveries: DeliveryCounts | None = None
     my_delivery: DeliveryPublic | None = None
     receipt: ReceiptPublic | None = None
+
+
+class ForwardedDraftPublic(DocumentPublic):
+    """The 转发 draft, in full as `GET /v1/documents/{id}` shows it: among its attachments the
+    original's files, and in `forwards` the original's title, number and issuing unit."""
 
 
 class DocumentPage(BaseModel):
@@ -443,8 +458,15 @@ class SeriesList(BaseModel):
     items: list[SeriesPublic]
 
 
+class Handlers(BaseModel):
+    """承办 by name: the lead (主办) and the assisting (协办) units and people."""
+
+    lead: str
+    assisting: list[str]
+
+
 class RegisterRow(DocumentSummary):
-    signer: PersonName | None
+    signer: SignedBy | None
     written_on: date | None
     issued_at: datetime | None
     main_units: list[UnitName]
@@ -454,7 +476,9 @@ class RegisterRow(DocumentSummary):
     delivered_at: datetime | None = None
     received_at: datetime | None = None
     registered_at: datetime | None = None
+    instructed_by: SignedBy | None = None
     handling: dict[str, Any] | None = None
+    handlers: Handlers | None = None
     handling_due: datetime | None = None
     completed_at: datetime | None = None
 

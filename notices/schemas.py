@@ -317,6 +317,8 @@ class NoticeStats(BaseModel):
     totals: dict[str, int]
     units: list[UnitStats]
     lists_omitted: bool
+    unit_replies: list[UnitReplyPublic] = Field(description="Meetings: each unit's 回执, who "
+                                                            "attends for it.")
 
 
 class RecipientPublic(ReceiptPublic):

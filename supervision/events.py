@@ -87,4 +87,4 @@ class TaskEventData(BaseModel):
 EVENTS: dict[str, type[BaseModel]] = {f"task.{kind}": TaskEventData for kind in (
     "assigned", "received", "progressed", "submitted", "accepted", "rejected",
     "extension_requested", "extension_decided", "cancelled", "urged", "reminder", "overdue",
-    "rollup")}
+    "rollup", "closed", "continued")}

@@ -159,7 +159,7 @@ class TaskSummary(BaseModel):
     id: int
     title: str
     state: TaskState
-    priority: Literal["normal", "urgent", "critical"]
+    priority: Priority
     light: Light | None = Field(description="红黄绿灯 while open; null once done or cancelled.")
     overdue: bool
     due_at: datetime

@@ -84,12 +84,14 @@ class Run:
 
 
 def check(case: schemathesis.Case, response: Any, headers: dict[str, str]) -> str | None:
-    """The first line of what is wrong with `response`, or None if it is as documented."""
+    """What is wrong with `response` (the failures' titles and the first detail), or None."""
     try:
         case.validate_response(response, checks=CHECKS, headers=headers)
     except (Exception, BaseExceptionGroup) as exc:  # schemathesis raises a group of failures
-        lines = str(exc).strip().splitlines()
-        return lines[0] if lines else type(exc).__name__
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        titles = [line[2:] for line in lines if line.startswith("- ")]
+        detail = next((line for line in lines[1:] if not line.startswith("- ")), "")
+        return "; ".join(titles or lines[:1]) + (f" ({detail[:200]})" if detail else "")
     return None
 
 
