@@ -110,6 +110,12 @@ class ReminderData(NoticeBriefData):
     reason: str
 
 
+class UnitReplyRequestedData(NoticeBriefData):
+    """To a unit's contacts: answer the meeting call for the unit (单位回执)."""
+
+    unit_id: int
+
+
 class EndedData(BaseModel):
     """Withdrawn (撤回) or cancelled (取消会议): it is gone from your list."""
 
@@ -131,5 +137,5 @@ class ReceiptData(ReceiptPublic):
 EVENTS: dict[str, type[BaseModel]] = {
     PUBLISHED: NoticeBriefData, CORRECTED: CorrectedData, REMINDER: ReminderData,
     WITHDRAWN: EndedData, CANCELLED: EndedData, RECEIPT: ReceiptData, RSVP: ReceiptData,
-    CHECKED_IN: ReceiptData,
+    CHECKED_IN: ReceiptData, UNIT_REPLY_REQUESTED: UnitReplyRequestedData,
 }
