@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 import hypothesis
 import hypothesis.errors
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 import schemathesis
 from hypothesis import HealthCheck
 from schemathesis import GenerationMode
@@ -62,6 +64,10 @@ class Run:
     def http(self) -> requests.Session:
         if not hasattr(self.local, "session"):
             self.local.session = requests.Session()  # keep-alive, one per thread
+            # uvicorn closes a connection idle for 5 s; generation on a loaded machine can
+            # take longer, so a kept connection may be gone: retry on a fresh one.
+            retry = Retry(total=2, connect=2, read=2, status=0, allowed_methods=None)
+            self.local.session.mount("http://", HTTPAdapter(max_retries=retry))
         return self.local.session  # type: ignore[no-any-return]
 
     def call(self, case: schemathesis.Case, key: str) -> None:
