@@ -23,7 +23,7 @@ from documents.schemas import (
     DeliveryPage, DeskPublic, DistributeIn, Distributed, DocumentCreate, DocumentEdit,
     DocumentHistory, DocumentPage, DocumentPublic, DocumentQuery, ForwardedDraftPublic, ForwardIn,
     IssueIn, PageQuery, SeriesCreate, SeriesList, SeriesPublic, SeriesQuery, SubmitIn,
-    TrackedQuery, VersionPage, VersionPublic,
+    TrackedCirculationPage, TrackedQuery, VersionPage, VersionPublic,
 )
 from documents.versions import version_public
 
@@ -185,12 +185,16 @@ routes: list[BaseRoute] = [
           query=SeriesQuery, response=SeriesList, tag=TAG,
           errors={403: DESK_403, 404: "No such unit, or not one you may see."},
           description="The unit's desk: its outgoing and incoming series."),
-          query=SeriesQuery, tag=TAG),
     route("/v1/documents/desk", show_desk, "GET", "What waits at my document desks (待办), "
-          "by unit and state", response=DeskPublic, tag=TAG),
+          "by unit and state", response=DeskPublic, tag=TAG,
+          description="Anyone: counts for each desk the caller works, and the 传阅 waiting "
+                      "for the caller's reading."),
     route("/v1/documents/circulations", list_tracked_circulations, "GET",
           "传阅 I follow: started by me or of my desks' documents, newest first",
-          query=TrackedQuery, tag=TAG),
+          query=TrackedQuery, response=TrackedCirculationPage, tag=TAG,
+          errors={400: "The cursor is not one this list gave."},
+          description="Circulations the caller started, or of documents of the desks the "
+                      "caller works; others' are not listed."),
     *register_routes,
     route(DOC, show_document, "GET", "A document in full", response=DocumentPublic, tag=TAG,
           errors={404: DOC_404}, description="Anyone who may see it (see 404)."),

@@ -545,3 +545,14 @@ class CirculationPage(BaseModel):
 class CirculationReminded(BaseModel):
     circulation_id: int
     reminded: list[int]
+
+
+class TrackedCirculation(CirculationPublic):
+    """A circulation I follow (传阅跟踪), with the title of the document going round."""
+
+    document_title: str
+
+
+class TrackedCirculationPage(BaseModel):
+    items: list[TrackedCirculation]
+    next_cursor: str | None
