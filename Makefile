@@ -8,17 +8,17 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install install-test demo test test-scale services
+.PHONY: install install-test demo test test-scale services system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python
-	$(BIN)/pip install --quiet -e . -e clients/python
+install: $(BIN)/python system-deps
+	$(BIN)/pip install --quiet -e . -e 'clients/python[verify]'
 
-install-test: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,postgres,redis]' -e clients/python
+install-test: $(BIN)/python system-deps
+	$(BIN)/pip install --quiet -e '.[test,postgres,redis]' -e 'clients/python[verify]'
 
 demo: install
 	$(BIN)/tongban serve --demo --host $(HOST) --port $(PORT)
@@ -34,3 +34,8 @@ test-scale: install-test services
 
 services:
 	@bash scripts/services.sh
+
+# Debian packages beyond Python (free CJK fonts for issued documents, Chromium); only what is
+# missing is installed.
+system-deps:
+	@bash scripts/system-deps.sh

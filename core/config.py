@@ -43,6 +43,9 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     feed_poll_seconds: float = 1.0
+    fonts_dir: Path | None = None  # licensed faces for issued documents; None: data_dir/fonts
+    ca_passphrase: str = ""  # encrypts CA and unit keys at rest; empty: derived from secret
+    ca_auto: bool = True  # create the CA and a unit's certificate when first needed
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -69,6 +72,9 @@ def load_settings() -> Settings:
         login_attempts_per_address=_int("LOGIN_ATTEMPTS_PER_ADDRESS", 30),
         argon2_time_cost=_int("ARGON2_TIME_COST", 3),
         argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),
+        fonts_dir=Path(_env("FONTS_DIR", str(data_dir / "fonts"))).resolve(),
+        ca_passphrase=_env("CA_PASSPHRASE", ""),
+        ca_auto=_env("CA_AUTO", "1").lower() not in ("0", "false", "no", "off"),
     )
 
 

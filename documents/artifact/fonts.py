@@ -94,7 +94,9 @@ class Face:
     def font(self) -> TTFont:
         with self._lock:
             if self._font is None:
-                self._font = TTFont(self.path, fontNumber=self.index, lazy=True)
+                # From memory: a lazily read font would keep its file open for the process.
+                data = io.BytesIO(self.path.read_bytes())
+                self._font = TTFont(data, fontNumber=self.index, lazy=True)
                 self._cmap = self._font.getBestCmap() or {}
             return self._font
 
@@ -241,7 +243,8 @@ def _member(path: Path, wanted: str) -> int:
     """The index of the collection member whose name carries `wanted` (SC, CN), else 0."""
     if path.suffix.lower() not in (".ttc", ".otc") or not wanted:
         return 0
-    names = [font["name"].getDebugName(4) or "" for font in TTCollection(path, lazy=True).fonts]
+    collection = TTCollection(io.BytesIO(path.read_bytes()), lazy=True)
+    names = [font["name"].getDebugName(4) or "" for font in collection.fonts]
     for index, name in enumerate(names):
         if f" {wanted}" in name:
             return index

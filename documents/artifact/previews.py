@@ -1,0 +1,139 @@
+"""Page previews for phones and search in the PDF's text (pdfium; blocking, call in a thread).
+
+A page is rendered once per width (widths snap to a few steps so the cache stays small) and
+kept under `$TONGBAN_DATA_DIR/cache/previews/` (safe to delete: it is rebuilt on demand).
+Every image served carries the viewer's watermark — name, unit and time, tiled across the
+page (粤政易's practice against photographed leaks) — drawn per request, never cached. The
+PDF parsed is only ever our own signed artifact, and renders are bounded by the widths.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+from PIL import Image, ImageDraw, ImageFont
+
+WIDTHS = (480, 720, 960, 1280)
+DEFAULT_WIDTH = 960
+QUALITY = 85
+MAX_HITS = 100
+
+
+def snap(width: int | None) -> int:
+    """The preview width served for a requested one: the smallest step at least as wide."""
+    if width is None:
+        return DEFAULT_WIDTH
+    return next((w for w in WIDTHS if w >= width), WIDTHS[-1])
+
+
+def cache_dir(data_dir: Path) -> Path:
+    return data_dir / "cache" / "previews"
+
+
+def _cached(cache_root: Path, sha256: str, page: int, width: int) -> Path:
+    return cache_root / sha256[:2] / sha256 / f"{page}-{width}.png"
+
+
+def page_image(pdf_path: Path, *, sha256: str, page: int, width: int,
+               cache_root: Path) -> Image.Image:
+    """Page `page` (1-based) at `width` pixels, from the cache or rendered into it."""
+    path = _cached(cache_root, sha256, page, width)
+    if path.exists():
+        with Image.open(path) as image:
+            return image.convert("RGB")
+    document = pdfium.PdfDocument(str(pdf_path))
+    try:
+        pdf_page = document[page - 1]
+        bitmap = pdf_page.render(scale=width / pdf_page.get_width())
+        image = bitmap.to_pil().convert("RGB")
+    finally:
+        document.close()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_suffix(".tmp")
+    image.save(temp, "PNG", compress_level=1)
+    temp.replace(path)
+    return image
+
+
+@cache
+def _font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size, index=index)
+
+
+def watermark(image: Image.Image, text: str, *, font_path: Path, font_index: int) -> bytes:
+    """The page with `text` tiled diagonally over it in translucent grey, as JPEG (the text is
+    also in the JPEG comment)."""
+    size = max(14, image.width // 40)
+    font = _font(str(font_path), font_index, size)
+    left, top, right, bottom = font.getbbox(text)
+    tile = Image.new("LA", (right - left + size * 4, (bottom - top) * 5), (0, 0))
+    ImageDraw.Draw(tile).text((size * 2 - left, (bottom - top) * 2 - top), text, font=font,
+                              fill=(96, 72))
+    tile = tile.rotate(30, expand=True, resample=Image.Resampling.BILINEAR)
+    layer = Image.new("LA", image.size, (0, 0))
+    for row, y in enumerate(range(-tile.height // 2, image.height, tile.height * 2 // 3)):
+        shift = (row % 2) * tile.width // 2
+        for x in range(-tile.width + shift, image.width, tile.width):
+            layer.paste(tile, (x, y), tile)
+    shade = Image.new("RGB", image.size, (96, 96, 96))
+    composed = Image.composite(shade, image, layer.getchannel("A"))
+    out = io.BytesIO()
+    composed.save(out, "JPEG", quality=QUALITY, comment=text.encode("utf-8"))
+    return out.getvalue()
+
+
+def page_size(pdf_path: Path, width: int) -> list[tuple[int, int]]:
+    """Each page's preview size at `width` pixels."""
+    document = pdfium.PdfDocument(str(pdf_path))
+    try:
+        sizes = []
+        for index in range(len(document)):
+            w, h = document.get_page_size(index)
+            sizes.append((width, math.ceil(h * width / w)))
+        return sizes
+    finally:
+        document.close()
+
+
+@dataclass
+class Hit:
+    page: int
+    snippet: str
+    boxes: list[list[float]]  # [left, top, right, bottom] as fractions of the page
+
+
+def search(pdf_path: Path, query: str) -> list[Hit]:
+    """Where `query` occurs in the PDF's text: page, a snippet and boxes to highlight on any
+    preview (fractions of the page from its top left)."""
+    document = pdfium.PdfDocument(str(pdf_path))
+    hits: list[Hit] = []
+    try:
+        for index in range(len(document)):
+            hits += _page_hits(document[index], index + 1, query, MAX_HITS - len(hits))
+            if len(hits) >= MAX_HITS:
+                break
+    finally:
+        document.close()
+    return hits
+
+
+def _page_hits(page: Any, number: int, query: str, room: int) -> list[Hit]:
+    width, height = page.get_width(), page.get_height()
+    text = page.get_textpage()
+    searcher = text.search(query, match_case=False)
+    hits = []
+    while len(hits) < room and (found := searcher.get_next()) is not None:
+        start, count = found
+        snippet = text.get_text_range(max(0, start - 16), count + 32).replace("\r\n", " ")
+        boxes = [[round(left / width, 4), round(1 - top / height, 4), round(right / width, 4),
+                  round(1 - bottom / height, 4)]
+                 for left, bottom, right, top in (text.get_rect(i)
+                                                  for i in range(text.count_rects(start, count)))]
+        hits.append(Hit(number, snippet.strip(), boxes))
+    return hits
