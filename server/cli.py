@@ -158,6 +158,9 @@ def parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit chain tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the whole chain").set_defaults(func=cmd_audit_verify)
+    from documents.artifact.commands import add_commands as add_artifact_commands
+
+    add_artifact_commands(sub, _with_db)  # ca init|issue|revoke|list, verify-pdf
     return root
 
 

@@ -105,9 +105,9 @@ def _joint_mark(page: Page, m: Manuscript, measure: Measure, top: float) -> floa
 def _number(page: Page, m: Manuscript, measure: Measure, top: float) -> float:
     """发文字号 centred (7.2.4); in 上行文 left (one character in), level with the last row of
     签发人 on the right (7.2.6). Returns the bottom of the row's em box."""
-    rows = _signer_rows(m.signers, measure, top) if m.signers else []
-    page.runs.extend(rows)
-    line_top = top + max(0, len(rows) - 1) * PITCH
+    runs = _signer_rows(m.signers, measure, top) if m.signers else []
+    page.runs.extend(runs)
+    line_top = top + max(0, math.ceil(len(m.signers) / 2) - 1) * PITCH
     base = baseline_in(line_top, SIZE_3)
     wide = width_of(m.number, Role.FANGSONG, size=SIZE_3, measure=measure)
     x = LEFT + CELL if m.signers else LEFT + (BODY_W - wide) / 2

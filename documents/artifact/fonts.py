@@ -75,6 +75,7 @@ class Glyph:
 
     outline: Any
     advance: int
+    lsb: int  # left side bearing: rasterisers place TrueType outlines by it
 
 
 class Face:
@@ -138,18 +139,19 @@ class Face:
     def _extract(self, name: str) -> Glyph:
         font = self._font
         assert font is not None
-        advance = int(font["hmtx"][name][0])
+        advance, lsb = (int(v) for v in font["hmtx"][name])
         if "CFF " in font:
             charstring = font["CFF "].cff[0].CharStrings[name]
             desubroutinizeCharString(charstring)
             compiled = T2CharString(program=list(charstring.program))
             compiled.compile()
-            return Glyph(compiled.bytecode, advance)
+            return Glyph(compiled.bytecode, advance, lsb)
         recorder = DecomposingRecordingPen(font.getGlyphSet())
         font.getGlyphSet()[name].draw(recorder)
         pen = TTGlyphPen(None)
         recorder.replay(pen)
-        return Glyph(pen.glyph(), advance)
+        glyph = pen.glyph()
+        return Glyph(glyph, advance, int(getattr(glyph, "xMin", lsb)))
 
 
 @dataclass
@@ -181,7 +183,7 @@ class Subset:
         builder.setupCharacterMap({ord(c): f"g{gid}" for c, gid in self.gids.items()})
         outlines = {f"g{self.gids[c]}": g.outline for c, g in glyphs.items()}
         _setup_outlines(builder, face, outlines, upm)
-        metrics = {".notdef": (upm, 0)} | {f"g{self.gids[c]}": (g.advance, 0)
+        metrics = {".notdef": (upm, 0)} | {f"g{self.gids[c]}": (g.advance, g.lsb)
                                             for c, g in glyphs.items()}
         builder.setupHorizontalMetrics(metrics)
         ascent, descent = face.metrics()

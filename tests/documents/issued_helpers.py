@@ -9,9 +9,10 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from conftest import Org, Server, logged_in, make_person, unique
 from documents_helpers import Json, MakeOffice, MakeOfficial, Official, signed, upload_text
 from PIL import Image, ImageDraw
-from conftest import unique
+from tongban_client import DeviceKey, TongbanClient
 
 MM = 72 / 25.4
 
@@ -41,10 +42,12 @@ class Issued:
 
 async def issued(office: MakeOffice, officials: MakeOfficial, admin: Any, *,
                  body: str, seal: bool = True, attachments: list[str] | None = None,
-                 **elements: Any) -> Issued:
+                 mark: str | None = None, **elements: Any) -> Issued:
     """A document of a new office, signed, given a number, with its PDF rendered."""
     unit = await office()
     drafter, signer, clerk = [await officials(unit, r) for r in ([], ["leader"], ["clerk"])]
+    if mark:
+        await admin.edit_issuer(unit, mark=mark, signature=mark)
     if seal:
         await admin.upload_seal(unit, seal_png())
     files = [await upload_text(drafter, text, f"附件{i + 1}.txt")
@@ -55,6 +58,31 @@ async def issued(office: MakeOffice, officials: MakeOfficial, admin: Any, *,
     series = await clerk.client.create_document_series(unit, unique("测发"))
     reply = await clerk.client.issue_document(document["id"], series["id"])
     return Issued(unit, drafter, signer, clerk, reply)
+
+
+class Team:
+    """Offices and officials that outlive one test (module fixtures); clients closed at exit."""
+
+    def __init__(self, server: Server, admin: TongbanClient, org: Org) -> None:
+        self.server, self.admin, self.org = server, admin, org
+        self.made: list[Official] = []
+
+    async def office(self, under: str = "county") -> int:
+        unit = await self.admin.create_unit(unique("公文测试办"), getattr(self.org, under), under)
+        return int(unit["id"])
+
+    async def official(self, unit_id: int, roles: list[str] | None = None,
+                       name: str | None = None) -> Official:
+        person = await make_person(self.admin, unit_id, roles=roles or [], display_name=name)
+        client = await logged_in(self.server, person)
+        key = DeviceKey.generate()
+        await client.register_device("办公手机", "android", key)
+        self.made.append(Official(person, client, key))
+        return self.made[-1]
+
+    async def close(self) -> None:
+        for official in self.made:
+            await official.client.aclose()
 
 
 @dataclass
@@ -122,7 +150,7 @@ def shapes(page: Any) -> list[Shape]:
                 pdfium_c.FPDF_PAGEOBJ_IMAGE: "image"}.get(obj.type)
         if kind is None:
             continue
-        left, bottom, right, top = obj.get_pos()
+        left, bottom, right, top = obj.get_bounds()
         found.append(Shape(kind, left / MM, (height - top) / MM, right / MM,
                            (height - bottom) / MM, _stroke(obj) if kind == "path" else None))
     return found

@@ -1,19 +1,24 @@
 """The issued document itself (版式文件): rendered per GB/T 9704 on issue, sealed, signed,
-delivered as the 正本, previewed and searched on phones, and verifiable by anyone."""
+delivered as the 正本, previewed and searched on phones, and verifiable by anyone. Geometry
+is read back from the PDF's own coordinates (pdfium), in millimetres from the top left."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
-from conftest import Org, Server, make_person, logged_in
-from documents_helpers import MakeOffice, MakeOfficial, office, officials, refused
+import pytest_asyncio
+from conftest import Org, Server, unique
+from documents_helpers import Official, refused
 from issued_helpers import (
-    MM, glyphs, issued, line_text, open_pdf, page_lines, page_text, seal_png, shapes,
+    Issued, Team, glyphs, issued, line_text, open_pdf, page_lines, page_text, seal_png, shapes,
 )
+from PIL import Image, ImageChops
+from pypdf import PdfReader
 from tongban_client import TongbanClient
-
-__all__ = ["office", "officials"]
 
 BODY = "\n".join([
     "为深入贯彻落实党中央、国务院关于深化“放管服”改革的决策部署，加快推进政务服务“一网通办”，"
@@ -26,19 +31,195 @@ BODY = "\n".join([
     "二、保障措施",
     "各地各部门要高度重视，加强组织领导，明确责任分工，确保各项任务落到实处。",
 ])
+TITLE = "关于加快推进全省政务服务“一网通办”工作的通知"
+MARK = "测试省政务服务管理办公室"
+CENTRE = 28 + 156 / 2  # the 版心's centre line: 订口 28 mm, 版心 156 mm wide
 
 
-async def test_issue_renders_a_signed_pdf_as_the_documents_original(
-        admin: TongbanClient, office: MakeOffice, officials: MakeOfficial, org: Org) -> None:
-    receiver = await office("city")
-    made = await issued(office, officials, admin, body=BODY, doc_type="notice",
-                        title="关于加快推进全省政务服务“一网通办”工作的通知",
-                        main_units=[receiver], cc_units=[org.province],
-                        written_on=date(2026, 11, 30), attachments=["一、事项清单\n共计1234项。"])
-    pdf_info = made.document["issued_pdf"]
-    assert pdf_info is not None and pdf_info["pages"] >= 2 and not pdf_info["missing_glyphs"]
+@dataclass
+class Notice:
+    made: Issued
+    receiver: int
+    their_clerk: Official
+    incoming_id: int
+    data: bytes
+
+    @property
+    def id(self) -> int:
+        return int(self.made.document["id"])
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def team(server: Server, admin: TongbanClient, org: Org) -> AsyncIterator[Team]:
+    made = Team(server, admin, org)
+    yield made
+    await made.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def notice(team: Team, admin: TongbanClient, org: Org) -> Notice:
+    """A sealed 通知 with headings, an attachment and 抄送, issued and delivered to a city
+    office."""
+    receiver = await team.office("city")
+    their_clerk = await team.official(receiver, ["clerk"])
+    made = await issued(team.office, team.official, admin, body=BODY, doc_type="notice",
+                        title=TITLE, main_units=[receiver], cc_units=[org.province],
+                        written_on=date(2026, 11, 30), note="此件公开发布",
+                        attachments=["一、行政许可事项\n共计1234项，详见清单。"],
+                        mark=MARK)
+    await made.clerk.client.distribute_document(made.document["id"], units=[receiver])
+    [incoming] = (await their_clerk.client.list_documents(direction="incoming"))["items"]
     data = await made.clerk.client.download_document_pdf(made.document["id"])
-    assert data.startswith(b"%PDF") and len(data) == pdf_info["size"]
-    pdf = open_pdf(data)
-    text = "\n".join(page_text(page) for page in pdf)
-    assert made.document["doc_number"] in text
+    return Notice(made, receiver, their_clerk, int(incoming["id"]), data)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def request_doc(team: Team, admin: TongbanClient) -> tuple[Issued, bytes]:
+    """A 请示 (上行文): its 签发人 stands in the header beside the number."""
+    made = await issued(team.office, team.official, admin, body="妥否，请批示。",
+                        doc_type="request", title="关于申请政务服务专项经费的请示",
+                        seal=False)
+    return made, await made.clerk.client.download_document_pdf(made.document["id"])
+
+
+def lines_of(data: bytes, page: int) -> list[tuple[str, float, float, float, float]]:
+    """(text, left, top, right, bottom) of each line of a page, in mm."""
+    found = []
+    for line in page_lines(open_pdf(data)[page]):
+        found.append((line_text(line), min(g.left for g in line), min(g.top for g in line),
+                      max(g.right for g in line), max(g.bottom for g in line)))
+    return found
+
+
+def line_with(lines: list[tuple[str, float, float, float, float]], text: str
+              ) -> tuple[str, float, float, float, float]:
+    return next(line for line in lines if text in line[0])
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+async def test_issuing_renders_the_signed_pdf_as_the_documents_original(notice: Notice) -> None:
+    info = notice.made.document["issued_pdf"]
+    assert notice.made.document["state"] == "issued" and "artifact_problem" not in \
+        notice.made.document
+    assert info["pages"] == len(open_pdf(notice.data)) >= 4 and info["missing_glyphs"] == []
+    assert info["size"] == len(notice.data) and notice.data.startswith(b"%PDF")
+    page = open_pdf(notice.data)[0]
+    assert (round(page.get_width(), 1), round(page.get_height(), 1)) == (595.3, 841.9)
+
+
+async def test_the_header_follows_gbt9704(notice: Notice) -> None:
+    lines = lines_of(notice.data, 0)
+    mark = line_with(lines, MARK + "文件")
+    number = line_with(lines, notice.made.document["doc_number"])
+    assert 37 + 35 - 1 <= mark[2] <= 37 + 35 + 4  # 标志 top 35 mm below the 版心's top
+    assert (mark[1] + mark[3]) / 2 == pytest.approx(CENTRE, abs=1.5)  # centred (by ink)
+    assert (number[1] + number[3]) / 2 == pytest.approx(CENTRE, abs=1)
+    assert number[2] - mark[4] == pytest.approx(2 * 225 / 22, abs=4)  # two lines below
+    [red] = [s for s in shapes(open_pdf(notice.data)[0])
+             if s.kind == "path" and s.stroke == (255, 0, 0, 255)]
+    assert (red.left, red.right) == (pytest.approx(28, abs=0.5), pytest.approx(184, abs=0.5))
+    assert red.top - number[4] == pytest.approx(4, abs=1.5)  # 4 mm below the number
+    title = line_with(lines, "关于加快推进")
+    assert title[2] - red.bottom == pytest.approx(2 * 225 / 22, abs=3)
+    assert (title[1] + title[3]) / 2 == pytest.approx(CENTRE, abs=1)
+
+
+async def test_every_glyph_stays_in_the_type_area_and_pages_are_numbered_outside(
+        notice: Notice) -> None:
+    pdf = open_pdf(notice.data)
+    for index, page in enumerate(pdf):
+        body = [g for g in glyphs(page) if g.top < 262]
+        assert all(27.5 <= g.left and g.right <= 184.5 and g.top >= 36.5 for g in body)
+        folio = [g for g in glyphs(page) if g.top > 262]
+        if not folio:
+            continue
+        text = "".join(g.char for g in folio)
+        assert text == f"—{index + 1}—"
+        assert min(g.top for g in folio) == pytest.approx(262 + 7, abs=1.5)
+        if (index + 1) % 2:
+            assert max(g.right for g in folio) == pytest.approx(184 - 4.9, abs=1.5)
+        else:
+            assert min(g.left for g in folio) == pytest.approx(28 + 4.9, abs=1.5)
+
+
+async def test_the_seal_presses_signature_and_date_within_a_line_of_the_text(
+        notice: Notice) -> None:
+    pdf = open_pdf(notice.data)
+    index = next(i for i in range(len(pdf)) if "2026年11月30日" in page_text(pdf[i])
+                 and any(s.kind == "image" for s in shapes(pdf[i])))
+    [seal] = [s for s in shapes(pdf[index]) if s.kind == "image"]
+    lines = lines_of(notice.data, index)
+    date_line = line_with(lines, "2026年11月30日")
+    signature = next(line for line in lines if line[0] == MARK)
+    assert date_line[3] == pytest.approx(184 - 4 * 156 / 28, abs=1)  # 右空四字
+    centre = (seal.left + seal.right) / 2
+    assert centre == pytest.approx((date_line[1] + date_line[3]) / 2, abs=1)
+    assert seal.left < date_line[1] and date_line[3] < seal.right
+    assert (signature[1] + signature[3]) / 2 == pytest.approx(centre, abs=1)
+    for line in (date_line, signature):
+        assert seal.top < line[2] and line[4] < seal.bottom
+    assert (seal.top + seal.bottom) / 2 < (signature[2] + date_line[4]) / 2  # 居中心偏下
+    above = max(line[4] for line in lines if line[4] < seal.top)
+    assert seal.top - above <= 225 / 22
+
+
+async def test_the_record_block_closes_the_last_even_page(notice: Notice) -> None:
+    pdf = open_pdf(notice.data)
+    assert len(pdf) % 2 == 0
+    last = len(pdf) - 1
+    rules = sorted((s for s in shapes(pdf[last]) if s.kind == "path"), key=lambda s: s.top)
+    assert rules[-1].bottom == pytest.approx(262, abs=0.5)  # 末条分隔线 on the 版心's edge
+    lines = lines_of(notice.data, last)
+    cc = line_with(lines, "抄送：")
+    printed = line_with(lines, "印发")
+    assert rules[0].bottom < cc[2] < cc[4] < printed[2] < printed[4] < rules[-1].top
+    assert cc[0].endswith("。") and cc[1] == pytest.approx(28 + 4.9, abs=1)
+
+
+async def test_text_comes_out_in_reading_order(notice: Notice) -> None:
+    text = "\n".join(page_text(page) for page in open_pdf(notice.data)).replace("\n", "")
+    order = [MARK + "文件", notice.made.document["doc_number"], "关于加快推进",
+             "各市、州" if "各市" in text else "：", "为深入贯彻落实", "一、总体要求",
+             "（一）工作目标。", "1.完善平台功能。", "（1）统一身份认证。", "二、保障措施",
+             "附件：附件1", "2026年11月30日", "（此件公开发布）", "附件", "一、行政许可事项",
+             "抄送：", "印发"]
+    positions = []
+    start = 0
+    for fragment in order[2:]:
+        found = text.find(fragment, start)
+        assert found >= 0, f"{fragment!r} missing or out of order"
+        positions.append(found)
+        start = found
+    assert text.find(order[0]) < text.find(order[1]) < positions[0]
+
+
+async def test_fonts_are_embedded_subsets_and_no_glyph_is_missing(notice: Notice) -> None:
+    reader = PdfReader(io.BytesIO(notice.data))
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            fonts[font["/BaseFont"]] = font
+    assert len(fonts) >= 4  # 小标宋, 仿宋, 黑体, 楷体 (and 宋体 digits)
+    for name, font in fonts.items():
+        assert font["/Subtype"] == "/Type0" and name[7] == "+"
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        assert "/FontFile2" in descriptor or "/FontFile3" in descriptor
+    text = "".join(page_text(page) for page in open_pdf(notice.data))
+    for paragraph in BODY.split("\n"):
+        assert all(char in text for char in paragraph)
+    assert "〓" not in text and "\ufffd" not in text
+
+
+async def test_a_request_names_its_signer_level_with_the_number(
+        request_doc: tuple[Issued, bytes]) -> None:
+    made, data = request_doc
+    number = made.document["doc_number"]
+    lines = lines_of(data, 0)
+    row = line_with(lines, number)
+    assert row[0].startswith(number) and row[0].endswith(made.signer.person["display_name"])
+    assert "签发人：" in row[0]
+    assert row[1] == pytest.approx(28 + 156 / 28, abs=1)  # 居左空一字
+    assert row[3] == pytest.approx(184 - 156 / 28, abs=2)  # 居右空一字 (ink of a Latin name)
+    assert not any(s.kind == "image" for page in open_pdf(data) for s in shapes(page))
