@@ -50,8 +50,10 @@ def page_image(pdf_path: Path, *, sha256: str, page: int, width: int,
     document = pdfium.PdfDocument(str(pdf_path))
     try:
         pdf_page = document[page - 1]
-        bitmap = pdf_page.render(scale=width / pdf_page.get_width())
+        bitmap = pdf_page.render(scale=(width - 0.01) / pdf_page.get_width())
         image = bitmap.to_pil().convert("RGB")
+        if image.width != width:  # pdfium rounds the bitmap's size
+            image = image.resize((width, round(image.height * width / image.width)))
     finally:
         document.close()
     path.parent.mkdir(parents=True, exist_ok=True)

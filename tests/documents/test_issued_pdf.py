@@ -4,6 +4,7 @@ is read back from the PDF's own coordinates (pdfium), in millimetres from the to
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -223,3 +224,233 @@ async def test_a_request_names_its_signer_level_with_the_number(
     assert row[1] == pytest.approx(28 + 156 / 28, abs=1)  # 居左空一字
     assert row[3] == pytest.approx(184 - 156 / 28, abs=2)  # 居右空一字 (ink of a Latin name)
     assert not any(s.kind == "image" for page in open_pdf(data) for s in shapes(page))
+
+
+# -- verification ------------------------------------------------------------------------------
+
+async def test_the_issued_pdf_verifies_on_the_server(notice: Notice) -> None:
+    report = await notice.their_clerk.client.verify_document_pdf(notice.data)
+    assert report["valid"] is True, report["problems"]
+    signature, document = report["signature"], report["document"]
+    assert signature["trusted"] and signature["covers_whole_file"] and not signature["revoked"]
+    assert signature["unit"] == {"id": notice.made.unit, "name": signature["unit"]["name"]}
+    assert signature["certificate"]["serial"] == \
+        notice.made.document["issued_pdf"]["certificate_serial"]
+    assert document["number"] == notice.made.document["doc_number"]
+    assert document["content_sha256"] == notice.made.document["content_sha256"]
+    assert report["content"]["hash_matches"] and report["issued_record"] == {
+        "found": True, "file_matches": True, "content_matches": True}
+    steps = [(d["step"], d["decision"], d["valid"], d["signed_issued_content"])
+             for d in report["decisions"]]
+    assert steps == [("签发", "approve", True, True)]
+
+
+async def test_embedded_decisions_verify_offline_with_the_client_alone(notice: Notice) -> None:
+    from tongban_client.pdfverify import verify_issued_pdf
+
+    client = notice.their_clerk.client
+    ca_pem, crl_pem = await client.ca_certificate(), await client.ca_crl()
+    report = await asyncio.to_thread(verify_issued_pdf, notice.data, ca_pem=ca_pem,
+                                     crl_pem=crl_pem)
+    assert report["valid"] is True, report["problems"]
+    [decision] = report["decisions"]
+    assert decision["valid"] and decision["person"]["id"] == notice.made.signer.id
+    assert report["document"]["number"] == notice.made.document["doc_number"]
+
+
+def flipped(data: bytes, at: float = 0.4) -> bytes:
+    changed = bytearray(data)
+    changed[int(len(data) * at)] ^= 0x01
+    return bytes(changed)
+
+
+async def test_one_changed_byte_fails_verification(notice: Notice) -> None:
+    from tongban_client.pdfverify import verify_issued_pdf
+
+    tampered = flipped(notice.data)
+    report = await notice.their_clerk.client.verify_document_pdf(tampered)
+    assert report["valid"] is False
+    assert any("signed bytes were changed" in p for p in report["problems"])
+    offline = await asyncio.to_thread(verify_issued_pdf, tampered,
+                                      ca_pem=await notice.their_clerk.client.ca_certificate())
+    assert offline["valid"] is False
+
+
+async def test_an_appended_page_fails_verification(notice: Notice) -> None:
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(notice.data))
+    writer.insert_page(generic.DictionaryObject({
+        generic.pdf_name("/Type"): generic.pdf_name("/Page"),
+        generic.pdf_name("/MediaBox"): generic.ArrayObject(
+            [generic.NumberObject(v) for v in (0, 0, 595, 842)]),
+        generic.pdf_name("/Resources"): generic.DictionaryObject()}))
+    out = io.BytesIO()
+    writer.write(out)
+    report = await notice.their_clerk.client.verify_document_pdf(out.getvalue())
+    assert report["valid"] is False and report["signature"]["intact"] is True
+    assert any("changed after it was signed" in p for p in report["problems"])
+
+
+async def test_a_certificate_from_another_ca_fails_verification(
+        notice: Notice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from cryptography import x509
+
+    from documents.artifact import ca
+    from documents.artifact.sign import sign_pdf
+
+    now, secret = datetime.now(UTC), b"another deployment"
+    foreign = ca.init_ca(tmp_path, name="别处", secret=secret, now=now)
+    made = ca.issue_unit(tmp_path, unit_id=notice.made.unit, unit_name="冒用的单位",
+                         secret=secret, now=now)
+    unsigned = notice.data[:notice.data.index(b"%%EOF") + 5]  # the revision before signing
+    forged = await asyncio.to_thread(
+        sign_pdf, unsigned, key=ca.load_key(made.key_path, secret),
+                      cert=x509.load_pem_x509_certificate(made.cert_pem), ca=foreign,
+                      signer_name="冒用的单位", reason="伪造", location="别处")
+    report = await notice.their_clerk.client.verify_document_pdf(forged)
+    assert report["valid"] is False and report["signature"]["trusted"] is False
+    assert any("not issued by a trusted CA" in p for p in report["problems"])
+
+
+async def test_a_revoked_unit_certificate_fails_and_the_next_document_gets_a_new_one(
+        team: Team, admin: TongbanClient) -> None:
+    from tongban_client.pdfverify import verify_issued_pdf
+
+    made = await issued(team.office, team.official, admin, body="请认真贯彻执行。",
+                        title="关于撤销证书测试的通知")
+    data = await made.clerk.client.download_document_pdf(made.document["id"])
+    serial = made.document["issued_pdf"]["certificate_serial"]
+    await refused(made.clerk.client.revoke_certificate(serial), 403, "not-admin")
+    revoked = await admin.revoke_certificate(serial, reason="密钥泄露")
+    assert revoked["revoked_at"] and revoked["revoke_reason"] == "密钥泄露"
+    report = await made.clerk.client.verify_document_pdf(data)
+    assert report["valid"] is False and report["signature"]["revoked"] is True
+    offline = await asyncio.to_thread(verify_issued_pdf, data,
+                                      ca_pem=await admin.ca_certificate(),
+                                      crl_pem=await admin.ca_crl())
+    assert offline["valid"] is False and offline["signature"]["revoked"] is True
+    later = await issued(lambda *_: _same(made.unit), team.official, admin, seal=False,
+                         body="请继续执行。", title="关于换发证书后的通知")
+    assert later.document["issued_pdf"]["certificate_serial"] != serial
+    fresh = await later.clerk.client.download_document_pdf(later.document["id"])
+    assert (await later.clerk.client.verify_document_pdf(fresh))["valid"] is True
+
+
+async def _same(unit: int) -> int:
+    return unit
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+async def test_recipients_get_the_signed_pdf_as_the_original(notice: Notice) -> None:
+    client = notice.their_clerk.client
+    incoming = await client.get_document(notice.incoming_id)
+    assert incoming["issued_pdf"]["sha256"] == notice.made.document["issued_pdf"]["sha256"]
+    assert await client.download_document_pdf(notice.incoming_id) == notice.data
+    assert await client.download_file(incoming["issued_pdf"]["file_id"]) == notice.data
+
+
+async def test_previews_are_paged_and_watermarked_with_each_viewer(notice: Notice) -> None:
+    import pypdfium2 as pdfium
+
+    drafter, recipient = notice.made.drafter, notice.their_clerk
+    listed = await recipient.client.document_previews(notice.incoming_id, width=700, limit=2)
+    assert listed["pages"] == len(open_pdf(notice.data)) and len(listed["items"]) == 2
+    assert listed["items"][0]["width"] == 720 and listed["next_cursor"]
+    rest = await recipient.client.document_previews(notice.incoming_id, width=700,
+                                                    cursor=listed["next_cursor"])
+    assert [i["page"] for i in rest["items"]] == list(range(3, listed["pages"] + 1))
+    images = {}
+    for viewer, document_id in ((drafter, notice.id), (recipient, notice.incoming_id)):
+        for page in range(1, listed["pages"] + 1):
+            data = await viewer.client.document_preview(document_id, page, width=720)
+            image = Image.open(io.BytesIO(data))
+            assert image.format == "JPEG" and image.width == 720
+            assert viewer.person["display_name"] in image.info["comment"].decode()
+            images[(viewer.id, page)] = image.convert("L")
+    plain = pdfium.PdfDocument(notice.data)[0]
+    clean = plain.render(scale=720 / plain.get_width()).to_pil().convert("L")
+    for viewer in (drafter, recipient):
+        marked = ImageChops.difference(images[(viewer.id, 1)], clean).point(
+            lambda v: 255 if v > 40 else 0)
+        assert marked.histogram()[255] > 2000  # the watermark covers the page
+    between = ImageChops.difference(images[(drafter.id, 1)], images[(recipient.id, 1)])
+    assert between.getbbox() is not None
+
+
+async def test_search_finds_text_in_the_pdf_with_boxes_to_highlight(notice: Notice) -> None:
+    found = await notice.their_clerk.client.search_document_pdf(notice.incoming_id, "一网通办")
+    assert found["hits"] and found["hits"][0]["page"] == 1
+    for hit in found["hits"]:
+        assert "一网通办" in hit["snippet"]
+        assert all(0 <= v <= 1 for box in hit["boxes"] for v in box)
+    attachment = await notice.their_clerk.client.search_document_pdf(notice.incoming_id, "1234")
+    assert attachment["hits"][0]["page"] >= 3
+    none = await notice.their_clerk.client.search_document_pdf(notice.incoming_id, "不存在的词")
+    assert none["hits"] == []
+
+
+async def test_people_who_may_not_see_the_document_get_404(
+        notice: Notice, team: Team) -> None:
+    outsider = await team.official(await team.office())
+    file_id = notice.made.document["issued_pdf"]["file_id"]
+    for document_id in (notice.id, notice.incoming_id):
+        client = outsider.client
+        await refused(client.download_document_pdf(document_id), 404)
+        await refused(client.document_artifact(document_id), 404)
+        await refused(client.document_previews(document_id), 404)
+        await refused(client.document_preview(document_id, 1), 404)
+        await refused(client.search_document_pdf(document_id, "通知"), 404)
+    await refused(outsider.client.download_file(file_id), 404)
+    await refused(notice.their_clerk.client.document_preview(notice.incoming_id, 99), 404)
+
+
+# -- issuing side ------------------------------------------------------------------------------
+
+async def test_rendering_again_is_refused_once_the_pdf_exists(notice: Notice) -> None:
+    await refused(notice.made.clerk.client.render_document(notice.id), 409, "already-rendered")
+    await refused(notice.made.drafter.client.render_document(notice.id), 403, "not-a-clerk")
+    await refused(notice.their_clerk.client.render_document(notice.incoming_id), 409)
+
+
+async def test_seal_uploads_are_checked_and_a_bad_one_changes_nothing(
+        team: Team, admin: TongbanClient) -> None:
+    unit = await team.office()
+    clerk = await team.official(unit, ["clerk"])
+    jpeg = io.BytesIO()
+    Image.new("RGB", (300, 300), (200, 0, 0)).save(jpeg, "JPEG")
+    await refused(admin.upload_seal(unit, jpeg.getvalue()), 415, "seal-not-png")
+    await refused(admin.upload_seal(unit, seal_png(alpha=False)), 422, "seal-not-transparent")
+    await refused(admin.upload_seal(unit, seal_png((20, 40, 200))), 422, "seal-not-red")
+    await refused(admin.upload_seal(unit, seal_png(size=60)), 422, "seal-size")
+    blank = io.BytesIO()
+    Image.new("RGBA", (300, 300), (0, 0, 0, 0)).save(blank, "PNG")
+    await refused(admin.upload_seal(unit, blank.getvalue()), 422, "seal-blank")
+    bomb = bytearray(seal_png())
+    bomb[16:24] = (100_000).to_bytes(4, "big") * 2  # a header declaring 100,000² pixels
+    await refused(admin.upload_seal(unit, bytes(bomb)), 422, "seal-size")
+    await refused(clerk.client.upload_seal(unit, seal_png()), 403)
+    assert (await clerk.client.get_issuer(unit))["seal"] is None
+    saved = await admin.upload_seal(unit, seal_png())
+    assert saved["seal"]["sha256"] and saved["seal"]["diameter_mm"] == 42
+    edited = await admin.edit_issuer(unit, mark="测试联合办公室", mark_suffix="",
+                                     seal_diameter_mm=45)
+    assert (edited["mark"], edited["mark_suffix"], edited["seal"]["diameter_mm"]) == (
+        "测试联合办公室", "", 45)
+    await refused(admin.edit_issuer(unit, seal_diameter_mm=90), 422)
+    await refused(admin.edit_issuer(unit, colour="red"), 422)
+
+
+async def test_the_ca_certificate_and_revocation_list_are_public(server: Server) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=server.app),
+                                 base_url="http://test") as anonymous:
+        cert = await anonymous.get("/v1/ca/certificate")
+        crl = await anonymous.get("/v1/ca/crl")
+    assert cert.status_code == 200 and cert.content.startswith(b"-----BEGIN CERTIFICATE")
+    assert crl.status_code == 200 and crl.content.startswith(b"-----BEGIN X509 CRL")
