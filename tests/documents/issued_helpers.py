@@ -166,3 +166,10 @@ def _stroke(obj: Any) -> tuple[int, int, int, int]:
 
 def open_pdf(data: bytes) -> Any:
     return pdfium.PdfDocument(data)
+
+
+def flipped_bytes(data: bytes, at: float = 0.4) -> bytes:
+    """The file with one bit of one byte changed."""
+    changed = bytearray(data)
+    changed[int(len(data) * at)] ^= 0x01
+    return bytes(changed)

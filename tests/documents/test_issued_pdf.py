@@ -15,7 +15,7 @@ import pytest_asyncio
 from conftest import Org, Server, unique
 from documents_helpers import Official, refused
 from issued_helpers import (
-    Issued, Team, glyphs, issued, line_text, open_pdf, page_lines, page_text, seal_png, shapes,
+    Issued, Team, flipped_bytes, glyphs, issued, line_text, open_pdf, page_lines, page_text, seal_png, shapes,
 )
 from PIL import Image, ImageChops
 from pypdf import PdfReader
@@ -258,16 +258,10 @@ async def test_embedded_decisions_verify_offline_with_the_client_alone(notice: N
     assert report["document"]["number"] == notice.made.document["doc_number"]
 
 
-def flipped(data: bytes, at: float = 0.4) -> bytes:
-    changed = bytearray(data)
-    changed[int(len(data) * at)] ^= 0x01
-    return bytes(changed)
-
-
 async def test_one_changed_byte_fails_verification(notice: Notice) -> None:
     from tongban_client.pdfverify import verify_issued_pdf
 
-    tampered = flipped(notice.data)
+    tampered = flipped_bytes(notice.data)
     report = await notice.their_clerk.client.verify_document_pdf(tampered)
     assert report["valid"] is False
     assert any("signed bytes were changed" in p for p in report["problems"])
