@@ -115,7 +115,8 @@ class Face:
         return "".join(c for c in name if c.isascii() and c.isalnum() or c == "-")[:40] or "Font"
 
     def has(self, char: str) -> bool:
-        _ = self.font
+        if self._font is None:
+            _ = self.font
         return ord(char) in self._cmap
 
     def advance(self, char: str) -> float:

@@ -20,7 +20,7 @@ from pyhanko.pdf_utils.embed import EmbeddedFileObject, EmbeddedFileParams, File
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 from pyhanko.pdf_utils.writer import PdfFileWriter
 
-from documents.artifact.fonts import MISSING, Face, FontSet, Subset
+from documents.artifact.fonts import MISSING, Face, FontSet, Role, Subset
 from documents.artifact.layout import PAGE_H, PAGE_W, Page, Rule, Run, Stamp
 from documents.artifact.typeset import Placed
 
@@ -54,11 +54,18 @@ class _Fonts:
     subsets: dict[Face, Subset] = field(default_factory=dict)
     names: dict[Face, str] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
+    known: dict[tuple[Role, str], tuple[str, int, int]] = field(default_factory=dict)
 
     def code(self, placed: Placed) -> tuple[str, int, int] | None:
         """(resource name, glyph id, width) for a character; None for white space."""
         if placed.char.isspace():
             return None
+        key = (placed.role, placed.char)
+        if key not in self.known:
+            self.known[key] = self._code(placed)
+        return self.known[key]
+
+    def _code(self, placed: Placed) -> tuple[str, int, int]:
         face = self.fonts.face_for(placed.role, placed.char)
         char = placed.char
         if face is None:
