@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -122,8 +124,50 @@ def page(items: list[Any], *, limit: int, key: Callable[[Any], int]) -> dict[str
     return {"items": items, "next_cursor": encode_cursor(key(items[-1])) if more and items else None}
 
 
+@dataclass(frozen=True)
+class Header:
+    """A request header an operation reads, declared as a parameter in the OpenAPI document."""
+
+    name: str
+    description: str
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
+    required: bool = False
+
+
+IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key",
+    "Chosen by the client, 1 to 128 characters: a retry with the same key returns the first "
+    "result and makes nothing new (400 if the key is empty or too long).",
+    {"type": "string", "minLength": 1, "maxLength": 128},
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One documented answer of an operation: what comes back with a status, and when.
+
+    `model` is the JSON body; `media_type` with `schema` describe any other body (a CSV, a
+    file's bytes); `headers` names response headers and what they carry.
+    """
+
+    model: type[BaseModel] | None = None
+    description: str = ""
+    media_type: str = "application/json"
+    schema: Mapping[str, Any] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
 class ApiRoute(Route):
-    """A route that also describes itself for the OpenAPI document."""
+    """A route that also describes itself for the OpenAPI document.
+
+    `summary` is a line; `description` (default: the endpoint's docstring) states the rule in a
+    sentence. `response`/`status` is the usual answer and `replies` any other success;
+    `errors` maps each problem status the operation itself gives to when it does ("404 unless
+    you are a member"): the generator adds the ones every operation of its kind may give (401
+    without a token, 422 for a bad body or query, 404 for an id that is not yours). `headers`
+    declares request headers it reads, `path` the type of path parameters other than ids, and
+    `content` a request body other than JSON (an upload).
+    """
 
     def __init__(
         self,
@@ -132,20 +176,32 @@ class ApiRoute(Route):
         *,
         method: str,
         summary: str,
+        description: str = "",
         body: type[BaseModel] | None = None,
         query: type[BaseModel] | None = None,
-        response: type[BaseModel] | None = None,
+        params: type[BaseModel] | None = None,
+        response: type[BaseModel] | Reply | None = None,
         status: int = 200,
+        replies: Mapping[int, Reply] | None = None,
+        errors: Mapping[int, str] | None = None,
+        headers: tuple[Header, ...] = (),
+        content: Mapping[str, Any] | None = None,
         auth: bool = True,
         tag: str = "",
     ) -> None:
         super().__init__(path, endpoint, methods=[method])
         self.method = method
         self.summary = summary
+        self.description = description or inspect.getdoc(endpoint) or ""
         self.body = body
         self.query = query
+        self.params = params
         self.response = response
         self.status = status
+        self.replies = dict(replies or {})
+        self.errors = dict(errors or {})
+        self.headers = headers
+        self.content = content
         self.auth = auth
         self.tag = tag
 
