@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute
 
 from core.config import Settings
 from core.errors import Forbidden, NotFound, UnsupportedMediaType
-from core.http import parse_json, reply, route
+from core.http import Reply, parse_json, reply, route
 from directory.auth import Actor, authenticate
 from documents.artifact import ca
 from documents.artifact.certificates import (
@@ -21,13 +21,16 @@ from documents.artifact.issuers import (
 )
 from documents.artifact.models import UnitCertificate
 from documents.artifact.schemas import (
-    CertificateList, CertificatePublic, IssuerEdit, IssuerPublic, RevokeIn,
+    CertificateList, CertificatePublic, IssuerEdit, IssuerPublic, RevokeIn, SerialPath,
 )
 from documents.routing import TAG, root, row_id
 from files.models import StoredFile
 
 ISSUER = "/v1/documents/issuers/{unit_id}"
 PEM = "application/x-pem-file"
+BINARY = {"type": "string", "format": "binary"}
+PEM_TEXT = {"type": "string"}
+ADMINS = {403: "Only administrators of the unit (system admins, unit admins above it)."}
 
 
 def _settings(request: Request) -> Settings:
@@ -129,20 +132,35 @@ routes: list[BaseRoute] = [
     route(ISSUER, show_issuer, "GET", "An issuing unit's letterhead (发文机关标志, 署名) and "
           "seal", response=IssuerPublic, tag=TAG),
     route(ISSUER, edit_issuer, "PATCH", "Set the letterhead and seal size (unit admins)",
-          body=IssuerEdit, response=IssuerPublic, tag=TAG),
+          body=IssuerEdit, response=IssuerPublic, errors=ADMINS, tag=TAG),
     route(ISSUER + "/seal", upload_seal, "PUT", "Upload the unit's seal: PNG with "
-          "transparency, red (unit admins)", response=IssuerPublic, tag=TAG),
-    route(ISSUER + "/seal", show_seal, "GET", "The unit's seal image", tag=TAG),
+          "transparency, red (unit admins)", response=IssuerPublic,
+          content={"image/png": {"schema": BINARY}},
+          errors={**ADMINS, 413: "Larger than 4 MiB.", 415: "Not a PNG (seal-not-png).",
+                  422: "Not fit to seal with: size, shape, no transparency, blank, not red "
+                       "(seal-size, seal-shape, seal-not-transparent, seal-blank, "
+                       "seal-not-red)."}, tag=TAG),
+    route(ISSUER + "/seal", show_seal, "GET", "The unit's seal image",
+          response=Reply(media_type="image/png", schema=BINARY, description="The seal."),
+          errors={404: "Not your unit, or it has no seal (no-seal)."}, tag=TAG),
     route(ISSUER + "/seal", remove_seal, "DELETE", "Stop sealing (documents are laid out "
-          "unsealed)", response=IssuerPublic, tag=TAG),
+          "unsealed)", response=IssuerPublic, errors=ADMINS, tag=TAG),
     route(ISSUER + "/certificates", list_certificates, "GET", "The unit's signing "
           "certificates, newest first", response=CertificateList, tag=TAG),
     route(ISSUER + "/certificates", issue_certificate, "POST", "Issue the unit a new signing "
-          "certificate (system admins)", response=CertificatePublic, status=201, tag=TAG),
+          "certificate (system admins)", response=CertificatePublic, status=201,
+          errors={403: "Only system administrators (not-admin)."}, tag=TAG),
     route("/v1/ca/certificates/{serial}/revoke", revoke_certificate, "POST", "Revoke a unit's "
-          "certificate (system admins)", body=RevokeIn, response=CertificatePublic, tag=TAG),
+          "certificate (system admins)", body=RevokeIn, params=SerialPath,
+          response=CertificatePublic,
+          errors={403: "Only system administrators (not-admin).",
+                  404: "No certificate with this serial.",
+                  409: "Already revoked (already-revoked)."}, tag=TAG),
     route("/v1/ca/certificate", ca_certificate, "GET", "The deployment CA's certificate "
-          "(PEM), to verify issued PDFs offline", auth=False, tag=TAG),
+          "(PEM), to verify issued PDFs offline", auth=False,
+          response=Reply(media_type=PEM, schema=PEM_TEXT, description="PEM."),
+          errors={404: "The deployment has no CA yet (no-ca)."}, tag=TAG),
     route("/v1/ca/crl", ca_crl, "GET", "The CA's certificate revocation list (PEM)",
-          auth=False, tag=TAG),
+          auth=False, response=Reply(media_type=PEM, schema=PEM_TEXT, description="PEM."),
+          errors={404: "The deployment has no CA yet (no-ca)."}, tag=TAG),
 ]

@@ -13,8 +13,7 @@ from starlette.routing import BaseRoute
 
 from core.config import Settings
 from core.errors import NotFound, UnsupportedMediaType
-from core.http import decode_cursor, encode_cursor, parse_json, parse_query, read_body, reply, \
-    route
+from core.http import Reply, decode_cursor, encode_cursor, parse_query, read_body, reply, route
 from directory.auth import Actor, authenticate
 from documents.artifact import previews
 from documents.artifact.actions import do_render_document
@@ -33,6 +32,13 @@ from files import naming
 from files.models import StoredFile
 
 PDF_TYPES = ("application/pdf", "application/octet-stream")
+BINARY = {"type": "string", "format": "binary"}
+PDF_REPLY = Reply(media_type="application/pdf", schema=BINARY, description="The signed PDF.",
+                  headers={"ETag": "The file's SHA-256, quoted.",
+                           "X-Content-SHA256": "The file's SHA-256."})
+JPEG_REPLY = Reply(media_type="image/jpeg", schema=BINARY, description="The page, with the "
+                   "viewer's watermark (its text is also the JPEG comment).")
+NOT_ISSUED = {404: "Not yours to see, or the document has no issued PDF yet (no-issued-pdf)."}
 
 
 def _settings(request: Request) -> Settings:
@@ -150,18 +156,26 @@ async def verify_document(request: Request) -> Response:
 routes: list[BaseRoute] = [
     route("/v1/documents/verify", verify_document, "POST", "Verify an issued PDF (验证): its "
           "unit signature, certificate, record and every embedded sign-off decision",
-          response=VerifyReport, tag=TAG),
+          response=VerifyReport, content={"application/pdf": {"schema": BINARY}},
+          errors={413: "The file is larger than the upload limit.",
+                  415: "The body is not sent as application/pdf."}, tag=TAG),
     *issuer_routes,
     route(DOC + "/pdf", download_pdf, "GET", "The signed PDF (正本) of an issued document",
-          tag=TAG),
+          response=PDF_REPLY, errors=NOT_ISSUED, tag=TAG),
     route(DOC + "/artifact", show_artifact, "GET", "About the signed PDF: pages, hash, "
-          "certificate", response=ArtifactPublic, tag=TAG),
+          "certificate", response=ArtifactPublic, errors=NOT_ISSUED, tag=TAG),
     route(DOC + "/render", render_document, "POST", "Render, seal and sign the PDF again "
-          "after a failed render (出版)", response=ArtifactPublic, status=201, tag=TAG),
+          "after a failed render (出版)", response=ArtifactPublic, status=201,
+          errors={403: "Only the unit's document desk (not-a-clerk).",
+                  409: "Not issued yet, or already rendered (already-rendered).",
+                  422: "The body cannot be read as text within the limits."}, tag=TAG),
     route(DOC + "/previews", list_previews, "GET", "The PDF's pages as images, paged",
-          query=PreviewQuery, response=PreviewList, tag=TAG),
+          query=PreviewQuery, response=PreviewList, errors=NOT_ISSUED, tag=TAG),
     route(DOC + "/previews/{page}", show_preview, "GET", "One page as an image (JPEG) "
-          "watermarked with the viewer's name, unit and the time", query=ImageQuery, tag=TAG),
+          "watermarked with the viewer's name, unit and the time", query=ImageQuery,
+          response=JPEG_REPLY, errors={404: "Not yours to see, no issued PDF, or no such "
+                                             "page."}, tag=TAG),
     route(DOC + "/pdf/search", search_pdf, "GET", "Find text in the PDF: pages, snippets and "
-          "boxes to highlight", query=SearchQuery, response=SearchReply, tag=TAG),
+          "boxes to highlight", query=SearchQuery, response=SearchReply, errors=NOT_ISSUED,
+          tag=TAG),
 ]

@@ -49,6 +49,10 @@ class IssuerPublic(BaseModel):
     updated_at: datetime
 
 
+class SerialPath(Strict):
+    serial: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{1,64}$")]
+
+
 class RevokeIn(Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 
