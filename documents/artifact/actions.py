@@ -51,7 +51,8 @@ async def _job(document: Document, *, settings: Settings, root: Path) -> Job:
     return Job(record=await load_record(document, content, profile), files_root=root,
                fonts_dir=settings.fonts_dir or settings.data_dir / "fonts", seal=seal,
                decisions=await decisions_of(document),
-               material=await signing_material(unit, settings), when=utcnow())
+               material=await signing_material(unit, settings), when=utcnow(),
+               glyph_cache=settings.data_dir / "cache" / "fonts")
 
 
 async def do_render_document(document: Document, *, actor: Actor, settings: Settings,

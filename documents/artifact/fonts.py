@@ -33,6 +33,9 @@ from fontTools.misc.psCharStrings import T2CharString
 from fontTools.pens.recordingPen import DecomposingRecordingPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTCollection, TTFont
+from fontTools.ttLib.tables._g_l_y_f import Glyph as TTGlyph
+
+from documents.artifact.glyphstore import GlyphStore
 
 log = logging.getLogger(__name__)
 MISSING = "〓"  # 缺字 mark: drawn for a character that no face has
@@ -83,10 +86,13 @@ class Face:
 
     def __init__(self, path: Path, index: int = 0) -> None:
         self.path, self.index = path, index
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._font: TTFont | None = None
         self._cmap: dict[int, str] = {}
         self._glyphs: dict[str, Glyph] = {}
+        self._store: GlyphStore | None = None
+        self._stored: dict[str, tuple[bytes, int, int]] = {}
+        self._new: list[str] = []
 
     def __repr__(self) -> str:
         return f"Face({self.path.name}#{self.index})"
@@ -134,12 +140,38 @@ class Face:
         with self._lock:
             found = self._glyphs.get(name)
             if found is None:
-                found = self._glyphs[name] = self._extract(name)
+                found = self._glyphs[name] = self._restore(name) or self._extract(name)
             return found
+
+    def keep_in(self, store: GlyphStore) -> None:
+        """Restore glyphs from `store` and add the ones extracted from now on (`flush`)."""
+        with self._lock:
+            if self._store is None:
+                self._store, self._stored = store, store.load()
+
+    def flush(self) -> None:
+        with self._lock:
+            names, self._new = self._new, []
+            rows = [(n, _outline_bytes(self._glyphs[n]), self._glyphs[n].advance,
+                     self._glyphs[n].lsb) for n in names]
+        if self._store is not None:
+            self._store.save(rows)
+
+    def _restore(self, name: str) -> Glyph | None:
+        stored = self._stored.pop(name, None)
+        if stored is None:
+            return None
+        outline, advance, lsb = stored
+        if self.is_cff:
+            return Glyph(outline, advance, lsb)
+        glyph = TTGlyph(outline)
+        glyph.expand(None)  # a simple (decomposed) glyph needs no table to expand
+        return Glyph(glyph, advance, lsb)
 
     def _extract(self, name: str) -> Glyph:
         font = self._font
         assert font is not None
+        self._new.append(name)
         advance, lsb = (int(v) for v in font["hmtx"][name])
         if "CFF " in font:
             charstring = font["CFF "].cff[0].CharStrings[name]
@@ -153,6 +185,12 @@ class Face:
         recorder.replay(pen)
         glyph = pen.glyph()
         return Glyph(glyph, advance, int(getattr(glyph, "xMin", lsb)))
+
+
+def _outline_bytes(glyph: Glyph) -> bytes:
+    if isinstance(glyph.outline, bytes):
+        return glyph.outline
+    return bytes(glyph.outline.compile(None, recalcBBoxes=False))
 
 
 @dataclass
@@ -180,6 +218,9 @@ class Subset:
         order = [".notdef", *(f"g{gid}" for gid in self.gids.values())]
         builder = FontBuilder(upm, isTTF=not face.is_cff)
         builder.font.recalcBBoxes = not face.is_cff  # CFF bounds mean running every glyph
+        builder.font.recalcTimestamp = False  # the same glyphs give the same bytes
+        source = face.font["head"]
+        builder.updateHead(created=source.created, modified=source.modified)
         builder.setupGlyphOrder(order)
         builder.setupCharacterMap({ord(c): f"g{gid}" for c, gid in self.gids.items()})
         outlines = {f"g{self.gids[c]}": g.outline for c, g in glyphs.items()}
@@ -227,6 +268,15 @@ class FontSet:
 
     def missing(self, role: Role, text: Iterable[str]) -> list[str]:
         return sorted({c for c in text if not c.isspace() and self.face_for(role, c) is None})
+
+    def keep_glyphs_in(self, folder: Path) -> None:
+        """Keep extracted glyphs of every face under `folder` across restarts."""
+        for face in {face for chain in self.chains.values() for face in chain}:
+            face.keep_in(GlyphStore(folder, face.path, face.index))
+
+    def flush(self) -> None:
+        for face in {face for chain in self.chains.values() for face in chain}:
+            face.flush()
 
     def describe(self) -> dict[str, str]:
         return {role.value: repr(chain[0]) for role, chain in self.chains.items()}

@@ -5,6 +5,7 @@ kept under `$TONGBAN_DATA_DIR/cache/previews/` (safe to delete: it is rebuilt on
 Every image served carries the viewer's watermark — name, unit and time, tiled across the
 page (粤政易's practice against photographed leaks) — drawn per request, never cached. The
 PDF parsed is only ever our own signed artifact, and renders are bounded by the widths.
+pdfium is imported on first use, so the server starts without it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import pypdfium2 as pdfium
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 WIDTHS = (480, 720, 960, 1280)
@@ -45,6 +45,8 @@ def _cached(cache_root: Path, sha256: str, page: int, width: int) -> Path:
 def page_image(pdf_path: Path, *, sha256: str, page: int, width: int,
                cache_root: Path) -> Image.Image:
     """Page `page` (1-based) at `width` pixels, from the cache or rendered into it."""
+    import pypdfium2 as pdfium  # heavy: loaded on first use, not at start-up
+
     path = _cached(cache_root, sha256, page, width)
     if path.exists():
         with Image.open(path) as image:
@@ -102,6 +104,8 @@ def watermark(image: Image.Image, text: str, *, font_path: Path, font_index: int
 
 def page_size(pdf_path: Path, width: int) -> list[tuple[int, int]]:
     """Each page's preview size at `width` pixels."""
+    import pypdfium2 as pdfium  # heavy: loaded on first use, not at start-up
+
     document = pdfium.PdfDocument(str(pdf_path))
     try:
         sizes = []
@@ -123,6 +127,8 @@ class Hit:
 def search(pdf_path: Path, query: str) -> list[Hit]:
     """Where `query` occurs in the PDF's text: page, a snippet and boxes to highlight on any
     preview (fractions of the page from its top left)."""
+    import pypdfium2 as pdfium  # heavy: loaded on first use, not at start-up
+
     document = pdfium.PdfDocument(str(pdf_path))
     hits: list[Hit] = []
     try:

@@ -17,12 +17,7 @@ from approvals.models import Chain, Decision, Step
 from core.jsonutil import canonical
 from directory.models import Device, Person
 from documents.artifact.certificates import SigningMaterial
-from documents.artifact.compose import compose
-from documents.artifact.fonts import FontSet, load_fonts
-from documents.artifact.layout import Manuscript
 from documents.artifact.manifest import CONTENT_NAME, FORMAT, MANIFEST_NAME, encode
-from documents.artifact.pdf import Embedded, Info, write_pdf
-from documents.artifact.sign import sign_pdf
 from documents.artifact.sources import Record, manuscript
 from documents.models import Document
 from documents.policy import TYPE_LABELS, DocType
@@ -40,7 +35,7 @@ class Rendered:
     millis: int
 
 
-def measure_with(fonts: FontSet):  # type: ignore[no-untyped-def]
+def measure_with(fonts):  # type: ignore[no-untyped-def]
     """The layout's `Measure` over a font set: advances in ems, 1 em for a missing char."""
 
     def measure(role, char):  # type: ignore[no-untyped-def]
@@ -115,13 +110,22 @@ class Job:
     decisions: list[dict[str, Any]]
     material: SigningMaterial
     when: datetime
+    glyph_cache: Path | None = None  # keeps extracted glyphs across restarts
 
 
 def run(job: Job) -> Rendered:
-    """Compose, write and sign (blocking)."""
+    """Compose, write and sign (blocking). fontTools, pyHanko and the writer are imported
+    here, on the first render, so the server starts without them."""
+    from documents.artifact.compose import compose
+    from documents.artifact.fonts import load_fonts
+    from documents.artifact.pdf import Embedded, Info, write_pdf
+    from documents.artifact.sign import sign_pdf
+
     started = time.perf_counter()
     fonts = load_fonts(job.fonts_dir)
-    text: Manuscript = manuscript(job.record, job.files_root)
+    if job.glyph_cache is not None:
+        fonts.keep_glyphs_in(job.glyph_cache)
+    text = manuscript(job.record, job.files_root)
     pages = compose(text, measure_with(fonts))
     document, unit = job.record.document, job.record.unit
     files = [Embedded(MANIFEST_NAME, encode(manifest(job.record, job.decisions, job.material)),
@@ -132,6 +136,7 @@ def run(job: Job) -> Rendered:
                 keywords=f"{document.doc_number} 公文", created=job.when)
     written = write_pdf(pages, fonts=fonts, seals=[job.seal] if job.seal else [], info=info,
                         files=files)
+    fonts.flush()
     signed = sign_pdf(written.data, key=job.material.key, cert=job.material.cert,
                       ca=job.material.ca, signer_name=unit.name,
                       reason=f"发文 {document.doc_number}", location=unit.name)

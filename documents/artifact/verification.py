@@ -11,7 +11,6 @@ from core.config import Settings
 from documents.artifact import ca
 from documents.artifact.certificates import revocation_list
 from documents.artifact.models import Artifact
-from documents.artifact.verify import Report, verify_pdf
 from documents.models import Document
 
 
@@ -24,7 +23,9 @@ async def anchors(settings: Settings) -> tuple[list[Any], list[bytes]]:
     return [root], [await revocation_list(settings)]
 
 
-async def verify_upload(data: bytes, *, settings: Settings) -> Report:
+async def verify_upload(data: bytes, *, settings: Settings) -> dict[str, Any]:
+    from documents.artifact.verify import verify_pdf  # pyHanko: loaded on first use
+
     roots, crls = await anchors(settings)
     report = await asyncio.to_thread(verify_pdf, data, roots=roots, crls=crls)
     report["issued_record"] = await _issued_record(report)
@@ -34,7 +35,7 @@ async def verify_upload(data: bytes, *, settings: Settings) -> Report:
     return report
 
 
-async def _issued_record(report: Report) -> dict[str, Any] | None:
+async def _issued_record(report: dict[str, Any]) -> dict[str, Any] | None:
     """Compare with what this server issued; reveals nothing the file does not carry."""
     stated = report.get("document") or {}
     if not isinstance(stated.get("id"), int):

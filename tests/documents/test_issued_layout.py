@@ -183,3 +183,24 @@ def test_page_one_matches_the_reference_image() -> None:
     differ = ImageChops.difference(reference, image).point(lambda v: 255 if v > 64 else 0)
     share = differ.histogram()[255] / (image.width * image.height)
     assert share < 0.005, f"{share:.2%} of page 1 differs from {REFERENCE.name}"
+
+
+def test_glyphs_kept_on_disk_are_restored_by_a_restarted_process(tmp_path: Path) -> None:
+    from documents.artifact.fonts import Face, Subset
+    from documents.artifact.glyphstore import GlyphStore
+
+    for role in (Role.FANGSONG, Role.KAI):  # a CFF face and a TrueType one
+        original = FONTS.primary(role)
+        first = Face(original.path, original.index)
+        first.keep_in(GlyphStore(tmp_path, first.path, first.index))
+        built = Subset(first)
+        for char in "关于印发通知":
+            built.gid(char)
+        expected = built.build()
+        first.flush()
+        restarted = Face(original.path, original.index)  # a new process's face
+        restarted.keep_in(GlyphStore(tmp_path, restarted.path, restarted.index))
+        again = Subset(restarted)
+        for char in "关于印发通知":
+            again.gid(char)
+        assert again.build() == expected and restarted._new == []  # nothing extracted
