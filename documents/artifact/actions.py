@@ -31,6 +31,7 @@ from files.models import StoredFile
 log = logging.getLogger(__name__)
 RECORD = "document"
 RENDERABLE = (State.ISSUED, State.DISTRIBUTED, State.ARCHIVED)
+OFD_TYPE = "application/ofd"
 
 
 async def _one(data: bytes) -> AsyncIterator[bytes]:
@@ -75,41 +76,53 @@ async def do_render_document(document: Document, *, actor: Actor, settings: Sett
     return await _store(document, rendered, serial=job.material.serial, actor=actor, root=root)
 
 
+async def _file(data: bytes, root: Path) -> tuple[storage.Received, str]:
+    received = await storage.receive(_one(data), root=root, limit=len(data))
+    return received, await storage.file_away(received, root=root)
+
+
 async def _store(document: Document, rendered: Rendered, *, serial: str, actor: Actor,
                  root: Path) -> Artifact:
-    received = await storage.receive(_one(rendered.data), root=root, limit=len(rendered.data))
-    relative = await storage.file_away(received, root=root)
-    name = f"{document.doc_number or document.id} {document.title}"[:200] + ".pdf"
+    pdf, pdf_path = await _file(rendered.data, root)
+    ofd, ofd_path = await _file(rendered.ofd, root)
+    name = f"{document.doc_number or document.id} {document.title}"[:200]
     try:
         async with atomic() as work:
             stored = await StoredFile.create(
-                owner_id=actor.id, name=name, content_type="application/pdf",
-                size=received.size, sha256=received.sha256, path=relative)
-            await DocumentFile.create(document_id=document.id, file_id=stored.id,
-                                      role="issued")
+                owner_id=actor.id, name=name + ".pdf", content_type="application/pdf",
+                size=pdf.size, sha256=pdf.sha256, path=pdf_path)
+            exported = await StoredFile.create(
+                owner_id=actor.id, name=name + ".ofd", content_type=OFD_TYPE, size=ofd.size,
+                sha256=ofd.sha256, path=ofd_path)
+            await DocumentFile.bulk_create([
+                DocumentFile(document_id=document.id, file_id=stored.id, role="issued"),
+                DocumentFile(document_id=document.id, file_id=exported.id, role="issued_ofd")])
             artifact = await Artifact.create(
-                document_id=document.id, file_id=stored.id, sha256=received.sha256,
-                size=received.size, pages=rendered.pages, version=document.version,
-                content_sha256=document.content_sha256,
-                certificate_serial=serial,
-                missing=rendered.missing, fonts=rendered.fonts, render_ms=rendered.millis,
-                created_by_id=actor.id, created_at=utcnow())
+                document_id=document.id, file_id=stored.id, ofd_file_id=exported.id,
+                sha256=pdf.sha256, size=pdf.size, pages=rendered.pages,
+                version=document.version, content_sha256=document.content_sha256,
+                certificate_serial=serial, missing=rendered.missing, fonts=rendered.fonts,
+                render_ms=rendered.millis, created_by_id=actor.id, created_at=utcnow())
             work.audit("document.render", RECORD, document.id, file_id=stored.id,
-                       sha256=received.sha256, pages=rendered.pages,
+                       sha256=pdf.sha256, ofd_file_id=exported.id, pages=rendered.pages,
                        missing=rendered.missing)
             notify(work, "rendered", document, await owners(document), by=actor.id,
-                   file_id=stored.id, pages=rendered.pages, sha256=received.sha256)
+                   file_id=stored.id, pages=rendered.pages, sha256=pdf.sha256)
     except IntegrityError as exc:
-        await storage.discard(root / relative)
+        await _discard(root, pdf_path, ofd_path)
         raise Conflict("The PDF was issued by someone else at the same moment.",
                        slug="already-rendered") from exc
     except BaseException:
-        await storage.discard(root / relative)
+        await _discard(root, pdf_path, ofd_path)
         raise
     if rendered.missing:
         log.warning("document %s: no font has %s (drawn as 〓)", document.id, rendered.missing)
     return artifact
 
+
+async def _discard(root: Path, *paths: str) -> None:
+    for path in paths:
+        await storage.discard(root / path)
 
 
 async def ensure_artifact(document: Document, *, actor: Actor, settings: Settings,

@@ -47,12 +47,13 @@ class UnitCertificate(Model):
 
 
 class Artifact(Model):
-    """The signed PDF of an issued document (正本): which version it renders, its file, and
-    what rendering found (characters no font had, the faces used)."""
+    """The signed PDF of an issued document (正本): which version it renders, its file (and
+    the OFD export's), and what rendering found (characters no font had, the faces used)."""
 
     id = fields.IntField(primary_key=True)
     document_id = fields.IntField(unique=True)
     file_id = fields.IntField()
+    ofd_file_id = fields.IntField(null=True)  # the same pages as OFD (GB/T 33190), unsigned
     sha256 = fields.CharField(max_length=64)
     size = fields.IntField()
     pages = fields.SmallIntField()

@@ -39,7 +39,8 @@ async def access_artifact(actor: Actor, document_id: int) -> tuple[Document, Art
 async def may_download_issued(person_id: int, file_id: int) -> bool:
     """The files package asks this: is the file an issued PDF the person may read, through the
     document or a copy delivered to them?"""
-    artifact = await Artifact.get_or_none(file_id=file_id)
+    artifact = await Artifact.get_or_none(file_id=file_id) or \
+        await Artifact.get_or_none(ofd_file_id=file_id)
     if artifact is None:
         return False
     records = [*await Document.filter(id=artifact.document_id),
@@ -58,6 +59,7 @@ def artifact_public(document_id: int, artifact: Artifact) -> dict[str, Any]:
         "pages": artifact.pages, "version": artifact.version,
         "content_sha256": artifact.content_sha256,
         "certificate_serial": artifact.certificate_serial, "missing_glyphs": artifact.missing,
-        "rendered_at": artifact.created_at, "pdf_url": base,
+        "rendered_at": artifact.created_at, "pdf_url": base, "ofd_file_id": artifact.ofd_file_id,
+        "ofd_url": f"/v1/documents/{document_id}/ofd" if artifact.ofd_file_id else None,
         "previews_url": f"/v1/documents/{document_id}/previews",
     }

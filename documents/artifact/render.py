@@ -29,6 +29,7 @@ RENDERS = asyncio.Semaphore(2)
 @dataclass
 class Rendered:
     data: bytes
+    ofd: bytes
     pages: int
     missing: list[str]
     fonts: list[str]
@@ -118,6 +119,7 @@ def run(job: Job) -> Rendered:
     here, on the first render, so the server starts without them."""
     from documents.artifact.compose import compose
     from documents.artifact.fonts import load_fonts
+    from documents.artifact.ofd import write_ofd
     from documents.artifact.pdf import Embedded, Info, write_pdf
     from documents.artifact.sign import sign_pdf
 
@@ -134,14 +136,15 @@ def run(job: Job) -> Rendered:
                       "通办 content whose SHA-256 the sign-off signed")]
     info = Info(title=document.title, author=unit.name, subject=document.doc_number or "",
                 keywords=f"{document.doc_number} 公文", created=job.when)
-    written = write_pdf(pages, fonts=fonts, seals=[job.seal] if job.seal else [], info=info,
-                        files=files)
+    seals = [job.seal] if job.seal else []
+    written = write_pdf(pages, fonts=fonts, seals=seals, info=info, files=files)
+    ofd = write_ofd(pages, fonts=fonts, seals=seals, info=info)
     fonts.flush()
     signed = sign_pdf(written.data, key=job.material.key, cert=job.material.cert,
                       ca=job.material.ca, signer_name=unit.name,
                       reason=f"发文 {document.doc_number}", location=unit.name)
     millis = round((time.perf_counter() - started) * 1000)
-    return Rendered(signed, written.pages, written.missing, written.fonts, millis)
+    return Rendered(signed, ofd, written.pages, written.missing, written.fonts, millis)
 
 
 async def render(job: Job) -> Rendered:

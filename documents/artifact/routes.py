@@ -62,6 +62,18 @@ async def download_pdf(request: Request) -> Response:
     return FileResponse(path, media_type="application/pdf", headers=headers)
 
 
+async def download_ofd(request: Request) -> Response:
+    """The same pages as OFD (GB/T 33190), unsigned: the PDF is the signed 正本."""
+    actor = await authenticate(request)
+    _, artifact = await access_artifact(actor, row_id(request, "document_id"))
+    if artifact.ofd_file_id is None:
+        raise NotFound("This document was issued without an OFD export.", slug="no-ofd")
+    stored = await StoredFile.get(id=artifact.ofd_file_id)
+    return FileResponse(root(request) / stored.path, media_type="application/ofd", headers={
+        "Content-Disposition": naming.content_disposition(stored.name),
+        "X-Content-SHA256": stored.sha256, "X-Content-Type-Options": "nosniff"})
+
+
 async def render_document(request: Request) -> Response:
     actor, document = await with_document(request)
     artifact = await do_render_document(document, actor=actor, settings=_settings(request),
@@ -162,6 +174,10 @@ routes: list[BaseRoute] = [
     *issuer_routes,
     route(DOC + "/pdf", download_pdf, "GET", "The signed PDF (正本) of an issued document",
           response=PDF_REPLY, errors=NOT_ISSUED, tag=TAG),
+    route(DOC + "/ofd", download_ofd, "GET", "The same pages as OFD (GB/T 33190 版式文档), "
+          "unsigned", response=Reply(media_type="application/ofd", schema=BINARY,
+                                     description="An OFD package (zip)."),
+          errors=NOT_ISSUED, tag=TAG),
     route(DOC + "/artifact", show_artifact, "GET", "About the signed PDF: pages, hash, "
           "certificate", response=ArtifactPublic, errors=NOT_ISSUED, tag=TAG),
     route(DOC + "/render", render_document, "POST", "Render, seal and sign the PDF again "

@@ -86,6 +86,8 @@ class ArtifactPublic(BaseModel):
     missing_glyphs: list[str]
     rendered_at: datetime
     pdf_url: str
+    ofd_file_id: int | None
+    ofd_url: str | None
     previews_url: str
 
 

@@ -16,6 +16,7 @@ class Migration(migrations.Migration):
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('document_id', fields.IntField(unique=True)),
                 ('file_id', fields.IntField()),
+                ('ofd_file_id', fields.IntField(null=True)),
                 ('sha256', fields.CharField(max_length=64)),
                 ('size', fields.IntField()),
                 ('pages', fields.SmallIntField()),
@@ -28,7 +29,7 @@ class Migration(migrations.Migration):
                 ('created_by_id', fields.IntField(null=True)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'doc_artifact', 'app': 'documents', 'pk_attr': 'id', 'table_description': 'The signed PDF of an issued document (正本): which version it renders, its file, and'},
+            options={'table': 'doc_artifact', 'app': 'documents', 'pk_attr': 'id', 'table_description': 'The signed PDF of an issued document (正本): which version it renders, its file (and'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -399,8 +399,29 @@ async def test_people_who_may_not_see_the_document_get_404(
         await refused(client.document_previews(document_id), 404)
         await refused(client.document_preview(document_id, 1), 404)
         await refused(client.search_document_pdf(document_id, "通知"), 404)
+        await refused(client.download_document_ofd(document_id), 404)
     await refused(outsider.client.download_file(file_id), 404)
     await refused(notice.their_clerk.client.document_preview(notice.incoming_id, 99), 404)
+
+
+async def test_the_same_pages_are_exported_as_ofd(notice: Notice) -> None:
+    import zipfile
+    from xml.dom.minidom import parseString
+
+    data = await notice.their_clerk.client.download_document_ofd(notice.incoming_id)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
+    assert names[0] == "OFD.xml" and "Doc_0/Document.xml" in names
+    pages = [n for n in names if n.endswith("/Content.xml")]
+    assert len(pages) == len(open_pdf(notice.data))
+    fonts = [n for n in names if n.startswith("Doc_0/Res/font_")]
+    assert len(fonts) >= 4 and "Doc_0/Res/seal_0.png" in names
+    documents = {n: parseString(archive.read(n)) for n in names if n.endswith(".xml")}
+    first = documents["Doc_0/Pages/Page_0/Content.xml"]
+    texts = "".join(node.firstChild.data for node in first.getElementsByTagName("ofd:TextCode"))
+    assert MARK + "文件" in texts and notice.made.document["doc_number"] in texts
+    red = [c.getAttribute("Value") for c in first.getElementsByTagName("ofd:StrokeColor")]
+    assert "255 0 0" in red  # the separator
 
 
 # -- issuing side ------------------------------------------------------------------------------

@@ -19,6 +19,10 @@ class IssuedApi(ApiBase):
         """The signed PDF of an issued document (or of the document a delivery copies)."""
         return await self.request_bytes("GET", f"/v1/documents/{document_id}/pdf")
 
+    async def download_document_ofd(self, document_id: Id) -> bytes:
+        """The same pages as OFD (GB/T 33190), unsigned (the PDF is the signed 正本)."""
+        return await self.request_bytes("GET", f"/v1/documents/{document_id}/ofd")
+
     async def document_artifact(self, document_id: Id) -> Json:
         """About the signed PDF: pages, SHA-256, certificate serial, missing glyphs."""
         return cast(Json, await self.request("GET", f"/v1/documents/{document_id}/artifact"))
