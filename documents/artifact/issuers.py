@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from core.clock import utcnow
-from core.errors import NotFound
+from tortoise.exceptions import IntegrityError
+
+from core.errors import Conflict, NotFound
 from core.tx import atomic
 from directory.actions import require_manager
 from directory.auth import Actor
@@ -47,13 +49,17 @@ async def do_save_issuer(unit: Unit, *, actor: Actor, changes: dict[str, Any]) -
     """Set the unit's 发文机关标志 (`mark`, `mark_suffix`), 署名 (`signature`) or seal size
     (`seal_mm`). Who may: administrators of the unit. Emits nothing."""
     await require_manager(actor, unit)
-    async with atomic() as work:
-        profile = await profile_of(unit)
-        for name, value in changes.items():
-            setattr(profile, name, value)
-        profile.updated_by_id, profile.updated_at = actor.id, utcnow()
-        await profile.save()
-        work.audit("issuer.update", RECORD, unit.id, **changes)
+    try:
+        async with atomic() as work:
+            profile = await profile_of(unit)
+            for name, value in changes.items():
+                setattr(profile, name, value)
+            profile.updated_by_id, profile.updated_at = actor.id, utcnow()
+            await profile.save()
+            work.audit("issuer.update", RECORD, unit.id, **changes)
+    except IntegrityError as exc:  # the unit's first profile, saved twice at once
+        raise Conflict("The unit's letterhead changed at the same moment; reload it.",
+                       slug="issuer-changed") from exc
     return profile
 
 
