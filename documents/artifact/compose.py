@@ -14,7 +14,7 @@ from documents.artifact.layout import (
     THIN_RULE, TOP, Block, Break, Flow, Manuscript, Page, Row, Rule, Run, Stamp, baseline_in,
     paragraph, placed_text, width_of,
 )
-from documents.artifact.typeset import Measure, Span, balanced_title, heading_spans
+from documents.artifact.typeset import Measure, Placed, Span, balanced_title, heading_spans
 
 SEAL_SPACING = 3 * MM  # seals of a joint document neither touch nor overlap (7.3.5.1)
 
@@ -58,9 +58,9 @@ def _fit(text: str, room: float, measure: Measure, size: float) -> tuple[float, 
 
 
 def _scaled(text: str, *, x: float, size: float, scale: float,
-            measure: Measure) -> list:
+            measure: Measure) -> list[Placed]:
     chars = placed_text(text, Role.TITLE, x=0.0, size=size, measure=measure)
-    return [type(p)(p.char, x + p.x * scale, p.role, p.bold) for p in chars]
+    return [Placed(p.char, x + p.x * scale, p.role, p.bold) for p in chars]
 
 
 def _mark(page: Page, m: Manuscript, measure: Measure) -> float:

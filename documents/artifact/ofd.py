@@ -19,7 +19,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from documents.artifact.fonts import MISSING, Face, FontSet, Subset
 from documents.artifact.layout import MM, PAGE_H, PAGE_W, Page, Rule, Run, Stamp
-from documents.artifact.pdf import BOLD_STROKE, Info, _Fonts
+from documents.artifact.pdf import BOLD_STROKE, Info, FontUse
+from documents.artifact.typeset import Placed
 
 NS = 'xmlns:ofd="http://www.ofdspec.org/2016"'
 
@@ -44,15 +45,16 @@ class _Ids:
         return self.last
 
 
-def _text(run: Run, fonts: _Fonts, ids: _Ids) -> list[str]:
+def _text(run: Run, fonts: FontUse, ids: _Ids) -> list[str]:
     """A run as text objects, one per face (OFD, like PDF, names one font per object)."""
-    objects, segment = [], []
+    objects: list[str] = []
+    segment: list[tuple[Placed, Face]] = []
     for placed in run.chars:
         if fonts.code(placed) is None:
             continue
         face = fonts.fonts.face_for(placed.role, placed.char)
         if face is None:  # no face has it: the 缺字 mark, as in the PDF
-            placed = type(placed)(MISSING, placed.x, placed.role, placed.bold)
+            placed = Placed(MISSING, placed.x, placed.role, placed.bold)
             face = fonts.fonts.face_for(placed.role, MISSING) or fonts.fonts.primary(placed.role)
         if segment and (segment[-1][1] is not face or segment[-1][0].bold != placed.bold):
             objects.append(_text_object(segment, run, ids))
@@ -63,7 +65,7 @@ def _text(run: Run, fonts: _Fonts, ids: _Ids) -> list[str]:
     return objects
 
 
-def _text_object(segment: list, run: Run, ids: _Ids) -> str:  # type: ignore[type-arg]
+def _text_object(segment: list[tuple[Placed, Face]], run: Run, ids: _Ids) -> str:
     face = segment[0][1]
     font_id = ids.fonts[face]
     left = segment[0][0].x
@@ -99,7 +101,7 @@ def _stamp(stamp: Stamp, media: dict[int, int], ids: _Ids) -> str:
             f'{size} {size}" CTM="{size} 0 0 {size} 0 0" ResourceID="{media[stamp.index]}"/>')
 
 
-def _page(page: Page, fonts: _Fonts, media: dict[int, int], ids: _Ids) -> str:
+def _page(page: Page, fonts: FontUse, media: dict[int, int], ids: _Ids) -> str:
     objects = [_stamp(s, media, ids) for s in page.stamps]
     objects += [_rule(r, ids) for r in page.rules]
     for run in page.runs:
@@ -109,7 +111,7 @@ def _page(page: Page, fonts: _Fonts, media: dict[int, int], ids: _Ids) -> str:
             "</ofd:Page>")
 
 
-def _fonts_xml(fonts: _Fonts, ids: _Ids, files: dict[str, bytes]) -> str:
+def _fonts_xml(fonts: FontUse, ids: _Ids, files: dict[str, bytes]) -> str:
     entries = []
     for face, font_id in ids.fonts.items():
         subset = fonts.subsets.get(face) or Subset(face)
@@ -125,7 +127,7 @@ def _fonts_xml(fonts: _Fonts, ids: _Ids, files: dict[str, bytes]) -> str:
 
 def write_ofd(pages: list[Page], *, fonts: FontSet, seals: list[bytes], info: Info) -> bytes:
     """The pages as an OFD package; `seals[i]` is the PNG that `Stamp.index == i` shows."""
-    used, ids, files = _Fonts(fonts), _Ids(), {}
+    used, ids, files = FontUse(fonts), _Ids(), {}
     for page in pages:  # first pass: which faces, so fonts get ids before the pages use them
         for run in page.runs:
             for placed in run.chars:

@@ -47,7 +47,7 @@ class Info:
 
 
 @dataclass
-class _Fonts:
+class FontUse:
     """The faces a document uses, each with its subset and a resource name."""
 
     fonts: FontSet
@@ -83,7 +83,7 @@ def _num(value: float) -> str:
     return "0" if text in ("", "-0") else text
 
 
-def _run_ops(run: Run, fonts: _Fonts) -> list[str]:
+def _run_ops(run: Run, fonts: FontUse) -> list[str]:
     """One run as text operators: a `Tm` where the face changes, then `TJ` with the gaps
     that put each glyph where the layout placed it."""
     ops = ["BT", "{} {} {} rg".format(*map(_num, run.color)), f"{_num(run.hscale * 100)} Tz"]
@@ -237,7 +237,7 @@ def write_pdf(pages: list[Page], *, fonts: FontSet, seals: list[bytes], info: In
               files: list[Embedded]) -> Written:
     """Write the pages; `seals[i]` is the PNG that `Stamp.index == i` shows."""
     writer = PdfFileWriter(stream_xrefs=False)
-    used = _Fonts(fonts)
+    used = FontUse(fonts)
     contents = ["\n".join(_page_ops(page, used)).encode() for page in pages]
     resources = _resources(writer, used, seals)
     for data in contents:
@@ -257,7 +257,7 @@ def write_pdf(pages: list[Page], *, fonts: FontSet, seals: list[bytes], info: In
     return Written(out.getvalue(), len(pages), sorted(used.missing), described)
 
 
-def _page_ops(page: Page, fonts: _Fonts) -> list[str]:
+def _page_ops(page: Page, fonts: FontUse) -> list[str]:
     ops: list[str] = []
     for stamp in page.stamps:
         ops += _stamp_ops(stamp)
@@ -268,7 +268,7 @@ def _page_ops(page: Page, fonts: _Fonts) -> list[str]:
     return ops
 
 
-def _resources(writer: PdfFileWriter, used: _Fonts, seals: list[bytes]
+def _resources(writer: PdfFileWriter, used: FontUse, seals: list[bytes]
                ) -> generic.IndirectObject:
     font_dict = generic.DictionaryObject({
         pdf_name(f"/{used.names[face]}"): writer.add_object(_font_object(writer, subset))

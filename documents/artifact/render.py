@@ -17,8 +17,10 @@ from approvals.models import Chain, Decision, Step
 from core.jsonutil import canonical
 from directory.models import Device, Person
 from documents.artifact.certificates import SigningMaterial
+from documents.artifact.fonts import FontSet, Role
 from documents.artifact.manifest import CONTENT_NAME, FORMAT, MANIFEST_NAME, encode
 from documents.artifact.sources import Record, manuscript
+from documents.artifact.typeset import Measure
 from documents.models import Document
 from documents.policy import TYPE_LABELS, DocType
 from documents.versions import content_document
@@ -36,10 +38,10 @@ class Rendered:
     millis: int
 
 
-def measure_with(fonts):  # type: ignore[no-untyped-def]
+def measure_with(fonts: FontSet) -> Measure:
     """The layout's `Measure` over a font set: advances in ems, 1 em for a missing char."""
 
-    def measure(role, char):  # type: ignore[no-untyped-def]
+    def measure(role: Role, char: str) -> float:
         face = fonts.face_for(role, char)
         return face.advance(char) if face is not None else 1.0
 

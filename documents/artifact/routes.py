@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -17,7 +18,7 @@ from core.http import Reply, decode_cursor, encode_cursor, parse_query, read_bod
 from directory.auth import Actor, authenticate
 from documents.artifact import previews
 from documents.artifact.actions import do_render_document
-from documents.artifact.fonts import Role, load_fonts
+from documents.artifact.fonts import Face, Role, load_fonts
 from documents.artifact.issuer_routes import routes as issuer_routes
 from documents.artifact.models import Artifact
 from documents.artifact.queries import access_artifact, artifact_public
@@ -46,7 +47,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-async def _pdf_path(request: Request, artifact: Artifact):  # type: ignore[no-untyped-def]
+async def _pdf_path(request: Request, artifact: Artifact) -> tuple[Path, StoredFile]:
     stored = await StoredFile.get(id=artifact.file_id)
     return root(request) / stored.path, stored
 
@@ -126,7 +127,8 @@ async def show_preview(request: Request) -> Response:
         "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
 
-def _watermarked(path, artifact, page, width, cache_root, text, face) -> bytes:  # type: ignore[no-untyped-def]
+def _watermarked(path: Path, artifact: Artifact, page: int, width: int, cache_root: Path,
+                 text: str, face: Face) -> bytes:
     image = previews.page_image(path, sha256=artifact.sha256, page=page, width=width,
                                 cache_root=cache_root)
     return previews.watermark(image, text, font_path=face.path, font_index=face.index)
