@@ -204,3 +204,15 @@ def test_glyphs_kept_on_disk_are_restored_by_a_restarted_process(tmp_path: Path)
         for char in "关于印发通知":
             again.gid(char)
         assert again.build() == expected and restarted._new == []  # nothing extracted
+
+
+def test_a_deployments_licensed_fonts_take_the_place_of_the_free_ones(tmp_path: Path) -> None:
+    kai = FONTS.primary(Role.KAI).path  # any TrueType file stands in for a vendor's
+    (tmp_path / "simfang.ttf").symlink_to(kai)  # found by the vendor's file name
+    (tmp_path / "my-hei.ttf").symlink_to(kai)
+    (tmp_path / "fonts.json").write_text('{"hei": "my-hei.ttf"}')  # or mapped by role
+    fonts = load_fonts(tmp_path)
+    assert fonts.primary(Role.FANGSONG).path.name == "simfang.ttf"
+    assert fonts.primary(Role.HEI).path.name == "my-hei.ttf"
+    assert fonts.primary(Role.TITLE).path.name == FONTS.primary(Role.TITLE).path.name
+    assert fonts.chains[Role.FANGSONG][-1] == FONTS.chains[Role.FANGSONG][-1]  # fallbacks
