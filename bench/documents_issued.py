@@ -4,7 +4,8 @@ cache miss, in process (the work the server does in its worker thread).
     python bench/documents_issued.py [--runs 30] [--previews 30]
 
 1. A 10-page 通知 (headings, ~900 distinct characters, an attachment, 抄送, a seal) composed,
-   written with subset fonts and PAdES-signed by a unit certificate from a scratch CA.
+   written with subset fonts, exported as OFD too, and PAdES-signed by a unit certificate
+   from a scratch CA (what issuing does).
    The first render of a process is reported apart: it extracts every glyph it meets once
    (cold); later renders (same words, another number) reuse them (warm), which is how a
    running server works once it has set the common characters.
@@ -37,6 +38,7 @@ from documents.artifact.certificates import SigningMaterial
 from documents.artifact.compose import compose
 from documents.artifact.fonts import Role, load_fonts
 from documents.artifact.layout import Attachment, Manuscript, Signatory
+from documents.artifact.ofd import write_ofd
 from documents.artifact.pdf import Info, write_pdf
 from documents.artifact.render import measure_with
 from documents.artifact.sign import sign_pdf
@@ -114,6 +116,7 @@ def render_once(text: Manuscript, material: SigningMaterial, stamp: bytes) -> tu
     pages = compose(text, measure_with(fonts))
     info = Info(text.title, "测试省人民政府办公厅", text.number, "公文", datetime.now(UTC))
     written = write_pdf(pages, fonts=fonts, seals=[stamp], info=info, files=[])
+    write_ofd(pages, fonts=fonts, seals=[stamp], info=info)  # issuing writes the OFD too
     signed = sign_pdf(written.data, key=material.key, cert=material.cert, ca=material.ca,
                       signer_name="测试省人民政府办公厅", reason="发文", location="测试省")
     return signed, written.pages
