@@ -15,9 +15,7 @@ from typing import Any
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
@@ -124,7 +122,7 @@ def verify_pdf(data: bytes, *, roots: list[x509.Certificate], crls: list[bytes])
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
+    except Exception as exc:  # any file a client sends: unreadable is a failed check, not a 500
         report["problems"] = [f"not a readable PDF: {exc}"]
         return report
     if not signatures:
@@ -132,12 +130,16 @@ def verify_pdf(data: bytes, *, roots: list[x509.Certificate], crls: list[bytes])
         return report
     try:
         status = validate_pdf_signature(signatures[0], _context(roots, crls))
-    except (SignatureValidationError, ValueError, KeyError) as exc:
+    except Exception as exc:  # a malformed signature dictionary is a failed check too
         report["problems"] = [f"the signature cannot be validated: {exc}"]
         return report
     report["signature"] = _signature(status, bool(crls))
     problems = _problems(report["signature"])
-    document, decisions, record_problems = _record(embedded_files(reader))
+    try:
+        files = embedded_files(reader)
+    except Exception:  # a damaged name tree: no record to read
+        files = {}
+    document, decisions, record_problems = _record(files)
     report |= {"document": document or None, "decisions": decisions,
                "content": {"sha256": document.get("content_sha256"),
                            "hash_matches": not any("content_sha256" in p
