@@ -139,7 +139,10 @@ def verify_pdf(data: bytes, *, roots: list[x509.Certificate], crls: list[bytes])
         files = embedded_files(reader)
     except Exception:  # a damaged name tree: no record to read
         files = {}
-    document, decisions, record_problems = _record(files)
+    try:
+        document, decisions, record_problems = _record(files)
+    except Exception:  # a forged or damaged record of the wrong shape
+        document, decisions, record_problems = {}, [], ["the embedded record is malformed"]
     report |= {"document": document or None, "decisions": decisions,
                "content": {"sha256": document.get("content_sha256"),
                            "hash_matches": not any("content_sha256" in p

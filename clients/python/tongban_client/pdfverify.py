@@ -128,7 +128,10 @@ def verify_issued_pdf(data: bytes, *, ca_pem: bytes, crl_pem: bytes | None = Non
     report["signature"] = {"intact": status.intact, "trusted": status.trusted,
                            "revoked": status.revoked, "unit": subject.get("common_name"),
                            "serial": format(status.signing_cert.serial_number, "x")}
-    document, decisions, problems = _record(_embedded(reader))
+    try:
+        document, decisions, problems = _record(_embedded(reader))
+    except Exception:  # a forged or damaged record of the wrong shape
+        document, decisions, problems = None, [], ["the embedded record is malformed"]
     report |= {"document": document, "decisions": decisions,
                "problems": _signature_problems(status) + problems}
     report["valid"] = not report["problems"]
