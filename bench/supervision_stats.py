@@ -107,7 +107,7 @@ def make_task(n: int, unit: Unit, creator_id: int, now: datetime, rng: random.Ra
     elif roll < 0.75:
         fields = {"state": "in_progress", "percent": rng.randrange(1, 100)}
     elif roll < 0.90:
-        fields = {"state": "accepted"}
+        fields = {"state": "received"}
     origin = unit.parent_id or unit.id
     return Task(
         id=n, title=f"督办事项{n}", creator_id=creator_id, origin_unit_id=origin,

@@ -12,7 +12,9 @@ from directory.auth import Actor, sessions
 from directory.login import do_end_sessions_of
 from directory.jwk import public_p256, thumbprint
 from directory.models import Device, Group, GroupMember, Person, Position, Session, Unit
+from directory.desks import facts
 from directory.policy import MAX_DEPTH, child_level_ok, path_of, within
+from directory.routing import desk_problem
 
 
 async def require_manager(actor: Actor, unit: Unit) -> None:
@@ -63,6 +65,38 @@ async def do_rename_unit(unit: Unit, *, actor: Actor, name: str) -> Unit:
         await unit.save(update_fields=["name"])
         work.audit("org.unit.rename", "unit", unit.id, old=old, new=name)
         notify_unit_changed(work, unit, change="renamed")
+    return unit
+
+
+DESK_PROBLEMS = {
+    "desk_outside_unit": "The desk must be a unit under this one (its 办公室/办公厅).",
+    "desk_level": "The desk must sit at the unit's own level (a county's office is county-level).",
+    "desk_chain": "Desks do not chain: the desk names a desk of its own, or this unit is "
+                  "another unit's desk.",
+}
+
+
+async def do_set_desk(unit: Unit, *, actor: Actor, desk: Unit | None) -> Unit:
+    """Name the unit's document desk (its 办公室/办公厅), or none: from now on what is addressed
+    to the unit reaches the desk's clerks too (rules R1 and R8 of `directory.routing`).
+
+    Who may: admins, and unit admins of the unit's subtree. Emits `org.unit.changed`
+    (`change: "desk"`) to the unit's people and the desk's.
+    """
+    await require_manager(actor, unit)
+    if desk is not None:
+        problem = desk_problem(facts(unit), facts(desk),
+                               unit_serves=await Unit.exists(desk_id=unit.id))
+        if problem:
+            msg = DESK_PROBLEMS[problem]
+            raise Unprocessable(msg, errors=[field_error(["desk_unit_id"], msg, problem)])
+    async with atomic() as work:
+        before, unit.desk_id = unit.desk_id, desk.id if desk else None
+        await Unit.filter(id=unit.id).update(desk_id=unit.desk_id)
+        work.audit("org.unit.desk", "unit", unit.id, before=before, desk_id=unit.desk_id)
+        for touched in filter(None, [unit, desk]):
+            notify_unit_changed(work, touched, change="desk", desk_id=unit.desk_id,
+                                served_id=unit.id)
     return unit
 
 

@@ -7,7 +7,11 @@ from tortoise.models import Model
 
 
 class Unit(Model):
-    """An org unit. `path` is the materialised path (`/1/5/9/`), so a subtree is one prefix scan."""
+    """An org unit. `path` is the materialised path (`/1/5/9/`), so a subtree is one prefix scan.
+
+    `desk` is the unit whose clerks work this unit's document desk (a government's 办公室/办公厅,
+    see `directory.routing`); None when the unit's own clerks do.
+    """
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=128)
@@ -17,9 +21,13 @@ class Unit(Model):
     )
     path = fields.CharField(max_length=255, db_index=True, default="")
     depth = fields.SmallIntField(default=1)
+    desk: fields.ForeignKeyNullableRelation[Unit] = fields.ForeignKeyField(
+        "directory.Unit", related_name="served_units", null=True, on_delete=fields.RESTRICT
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     parent_id: int | None
+    desk_id: int | None
 
     class Meta:
         table = "dir_unit"

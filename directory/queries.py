@@ -11,8 +11,9 @@ from typing import Any
 from core.errors import NotFound
 from core.http import decode_cursor, page
 from directory.auth import Actor
+from directory.desks import desk_people, worked_desks
 from directory.models import Device, GroupMember, Person, Position, Unit
-from directory.policy import LEVEL_NAMES, Level
+from directory.policy import LEVEL_NAMES, Level, Role
 
 
 async def access_unit(actor: Actor, unit_id: int) -> Unit:
@@ -49,7 +50,30 @@ def unit_public(unit: Unit) -> dict[str, Any]:
         "id": unit.id, "name": unit.name, "level": unit.level,
         "level_name": LEVEL_NAMES[Level(unit.level)], "parent_id": unit.parent_id,
         "path": [int(part) for part in unit.path.strip("/").split("/") if part],
+        "desk_id": unit.desk_id,
     }
+
+
+async def unit_routing(unit: Unit) -> dict[str, Any]:
+    """Who serves the unit (`directory.routing`): its desk and the clerks who work it, its
+    leaders by position, and the units it serves as their desk."""
+    desk = await Unit.get_or_none(id=unit.desk_id) if unit.desk_id else None
+    serves = await Unit.filter(desk_id=unit.id).order_by("id")
+    clerks = await Person.filter(id__in=await desk_people(unit.id)).order_by("id")
+    posts = await Position.filter(unit_id=unit.id, person__active=True) \
+        .prefetch_related("person").order_by("id")
+    return {
+        "unit": unit_public(unit),
+        "desk": {"id": desk.id, "name": desk.name} if desk else None,
+        "desk_clerks": [_named(p) for p in clerks],
+        "leaders": [{"person": _named(p.person), "title": p.title} for p in posts
+                    if Role.LEADER in (p.roles or [])],
+        "serves": [{"id": u.id, "name": u.name} for u in serves],
+    }
+
+
+def _named(person: Person) -> dict[str, Any]:
+    return {"id": person.id, "display_name": person.display_name}
 
 
 async def unit_with_children(unit: Unit) -> dict[str, Any]:
@@ -121,8 +145,16 @@ async def me_public(actor: Actor) -> dict[str, Any]:
         **person, "is_admin": actor.is_admin,
         "units": [{"id": p["unit_id"], "name": p["unit_name"]} for p in person["positions"]],
         "groups": [{"id": m.group_id, "name": m.group.name} for m in groups],
+        "desks": await _desks_of(actor.id),
         "session_id": actor.session_id, "device_id": actor.device_id,
     }
+
+
+async def _desks_of(person_id: int) -> list[dict[str, Any]]:
+    """The units whose document desk the person works (their own, and those they serve)."""
+    ids = await worked_desks(person_id)
+    units = await Unit.filter(id__in=ids).order_by("id") if ids else []
+    return [{"id": u.id, "name": u.name} for u in units]
 
 
 def device_public(device: Device) -> dict[str, Any]:

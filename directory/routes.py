@@ -12,8 +12,9 @@ from directory.auth import Actor, authenticate, client_address
 from directory.login import AuthKit, TokenGrant
 from directory.models import Session, Unit
 from directory.schemas import (
-    DeviceCreate, DevicePublic, GroupCreate, LoginRequest, PeopleQuery, PersonCreate,
-    PositionCreate, RefreshRequest, TokenPair, UnitCreate, UnitPeopleQuery, UnitUpdate,
+    DeskIn, DeviceCreate, DevicePublic, GroupCreate, LoginRequest, PeopleQuery, PersonCreate,
+    PositionCreate, RefreshRequest, TokenPair, UnitCreate, UnitPeopleQuery, UnitRoutingPublic,
+    UnitUpdate,
 )
 
 
@@ -130,6 +131,32 @@ async def rename_unit(request: Request) -> Response:
     return reply(queries.unit_public(await actions.do_rename_unit(unit, actor=actor, name=body.name)))
 
 
+async def show_unit_routing(request: Request) -> Response:
+    """Who serves the unit: the document desk it names (its 办公室/办公厅) and the clerks who
+    work it (what is addressed to the unit reaches them), its leaders by position (whom the desk
+    asks for 批办), and the units it serves as their desk. Visible to every official."""
+    actor = await authenticate(request)
+    unit = await queries.access_unit(actor, path_int(request, "unit_id"))
+    return reply(await queries.unit_routing(unit))
+
+
+async def set_unit_desk(request: Request) -> Response:
+    """Name the unit's document desk: a unit under it at its own level (its office), or null
+    for none. Desks do not chain. From then on documents, tasks and meeting calls addressed to
+    the unit reach the desk's clerks too."""
+    actor = await authenticate(request)
+    unit = await queries.access_unit(actor, path_int(request, "unit_id"))
+    body = await parse_json(request, DeskIn)
+    desk = None
+    if body.desk_unit_id is not None:
+        try:
+            desk = await queries.access_unit(actor, body.desk_unit_id)
+        except NotFound as exc:
+            raise NotFound("The desk unit does not exist.") from exc
+    unit = await actions.do_set_desk(unit, actor=actor, desk=desk)
+    return reply(await queries.unit_routing(unit))
+
+
 async def create_person(request: Request) -> Response:
     actor = await authenticate(request)
     body = await parse_json(request, PersonCreate)
@@ -193,6 +220,15 @@ routes = [
     route("/v1/org/units/{unit_id}", show_unit, "GET", "A unit with its children", tag="org"),
     route("/v1/org/units/{unit_id}", rename_unit, "PATCH", "Rename a unit", body=UnitUpdate,
           tag="org"),
+    route("/v1/org/units/{unit_id}/routing", show_unit_routing, "GET",
+          "Who serves the unit: its document desk (办公室/办公厅), desk clerks, leaders",
+          response=UnitRoutingPublic, tag="org", errors={404: "when the unit does not exist"}),
+    route("/v1/org/units/{unit_id}/desk", set_unit_desk, "PUT",
+          "Name the unit's document desk (admins, unit admins)", body=DeskIn,
+          response=UnitRoutingPublic, tag="org", errors={
+              403: "unless you are an administrator, or a unit admin over the unit",
+              404: "when the unit or the desk unit does not exist",
+              422: "when the desk is not a unit under it at its level, or desks would chain"}),
     route("/v1/org/units/{unit_id}/people", list_unit_people, "GET", "People of a unit",
           query=UnitPeopleQuery, tag="org"),
     route("/v1/org/people", search_people, "GET", "Search people by name", query=PeopleQuery,

@@ -83,6 +83,39 @@ class UnitPublic(BaseModel):
     level_name: str
     parent_id: int | None
     path: list[int]
+    desk_id: int | None = None
+
+
+class DeskIn(Strict):
+    """The unit's document desk (its 办公室/办公厅: a unit under it at its level), or null."""
+
+    desk_unit_id: Annotated[int, Field(ge=1, le=2_147_483_647)] | None
+
+
+class Named(BaseModel):
+    id: int
+    name: str
+
+
+class PersonBrief(BaseModel):
+    id: int
+    display_name: str
+
+
+class LeaderPublic(BaseModel):
+    person: PersonBrief
+    title: str
+
+
+class UnitRoutingPublic(BaseModel):
+    """Who serves a unit: its desk and the clerks who work it, its leaders, and the units it
+    serves as desk (see `directory.routing`)."""
+
+    unit: UnitPublic
+    desk: Named | None
+    desk_clerks: list[PersonBrief]
+    leaders: list[LeaderPublic]
+    serves: list[Named]
 
 
 class PersonCreate(Strict):

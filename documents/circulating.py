@@ -20,12 +20,13 @@ from core.idempotency import once, remember
 from core.scheduler import cancel, schedule
 from core.tx import Work, atomic
 from directory.auth import Actor
-from directory.models import Person, Position, Unit
-from directory.policy import Role
+from directory.desks import handling_paths, instructs
+from directory.models import Person, Position
+from directory.routing import within
 from documents.events import notify
 from documents.models import Circulation, CirculationReader, Document
 from documents.policy import Direction, Secrecy, State, conflict, refuse
-from documents.queries import grant, roles_in
+from documents.queries import grant, is_clerk
 
 RECORD = "document"
 CIRCULATION_DUE = "documents.circulation_due"
@@ -43,7 +44,8 @@ def job_key(circulation_id: int) -> str:
 
 
 async def check_readers(document: Document, readers: list[int]) -> None:
-    """Active people, once each; an internal (内部) document stays within its unit."""
+    """Active people, once each; an internal (内部) document stays within its unit (and the
+    government whose desk it is: routing rule R4)."""
     if len(set(readers)) != len(readers):
         raise refuse("reader_ids", "A reader is named twice.", "duplicate_reader")
     active = set(await Person.filter(id__in=readers, active=True).values_list("id", flat=True))
@@ -52,10 +54,10 @@ async def check_readers(document: Document, readers: list[int]) -> None:
                      "unknown_person")
     if document.secrecy != Secrecy.INTERNAL:
         return
-    home = await Unit.get(id=document.unit_id)
+    scope = await handling_paths(document.unit_id)
     for reader in readers:
         paths = await Position.filter(person_id=reader).values_list("unit__path", flat=True)
-        if not any(str(p).startswith(home.path) for p in paths):
+        if not any(within(str(p), scope) for p in paths):
             raise refuse("reader_ids", "An internal (内部) document is read only within its "
                                        f"unit; person {reader} is outside it.",
                          "internal_recipients")
@@ -64,7 +66,8 @@ async def check_readers(document: Document, readers: list[int]) -> None:
 async def may_circulate(actor: Actor, document: Document) -> None:
     if document.drafter_id == actor.id:
         return
-    if not await roles_in(actor.id, document.unit_id) & {Role.CLERK, Role.LEADER}:
+    if not (await is_clerk(actor.id, document.unit_id)
+            or await instructs(actor.id, document.unit_id)):
         raise Forbidden("Only the unit's desk, its leaders or the drafter may circulate it.",
                         slug="may-not-circulate")
 

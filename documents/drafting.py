@@ -18,9 +18,12 @@ from core.errors import Conflict, Forbidden
 from core.idempotency import once, remember
 from core.tx import atomic
 from directory.auth import Actor
-from directory.models import Person, Position, Unit
+from directory.desks import drafts_for
+from directory.models import Person, Unit
 from documents.models import Document
-from documents.policy import EDITABLE, Direction, State, check_elements, conflict, refuse
+from documents.policy import (
+    EDITABLE, SUBMITTABLE, Direction, State, check_body, check_elements, conflict, refuse,
+)
 from documents.queries import grant, require_drafter_or_clerk
 from documents.schemas import DocumentCreate, DocumentEdit
 from documents.signoff import start_resigning
@@ -68,9 +71,9 @@ async def drafting_unit(actor: Actor, unit_id: int) -> Unit:
     unit = await Unit.get_or_none(id=unit_id)
     if unit is None:
         raise refuse("unit_id", f"Unknown unit: {unit_id}.", "unknown_unit")
-    if not await Position.exists(person_id=actor.id, unit_id=unit_id):
-        raise Forbidden("You may draft only for a unit you hold a position in.",
-                        slug="not-in-unit")
+    if not await drafts_for(actor.id, unit_id):
+        raise Forbidden("You may draft only for a unit you hold a position in, or whose "
+                        "desk (办公室) you work in.", slug="not-in-unit")
     return unit
 
 
@@ -78,7 +81,7 @@ async def do_create_document(*, actor: Actor, draft: DocumentCreate, files_root:
                              idempotency_key: str | None = None) -> Document:
     """拟稿: a new outgoing draft of `draft.unit_id`, version 1.
 
-    Who may: anyone holding a position in that unit; body and attachments must be their own
+    Who may: anyone holding a position in that unit or in its desk (routing rule R5); body and attachments must be their own
     uploads. Refused: classified levels, an upward document without 签发人, an urgent one
     without deadline (422). A retry with the same `idempotency_key` returns the first draft.
     Emits nothing: a draft is nobody else's news yet.
@@ -94,6 +97,13 @@ async def _create(actor: Actor, draft: DocumentCreate, files_root: Path,
     content = await files_for(actor, draft.given(), None)
     content.elements = {**DEFAULTS, **given_elements(draft.given())}
     await check_content(content)
+    return await insert_draft(actor, unit, content, files_root=files_root, key=key, route=DRAFT)
+
+
+async def insert_draft(actor: Actor, unit: Unit, content: Content, *, files_root: Path,
+                       key: str | None, route: str, forwards_id: int | None = None) -> Document:
+    """Write a checked draft as version 1 (the files' text extracted first, outside the
+    transaction), remembering the Idempotency-Key under `route`."""
     body_text = await extract(files_root, [*filter(None, [content.body]), *content.attachments])
     now = utcnow()
     async with atomic() as work:
@@ -101,15 +111,16 @@ async def _create(actor: Actor, draft: DocumentCreate, files_root: Path,
             direction=Direction.OUTGOING.value, state=State.DRAFT.value, unit_id=unit.id,
             issuing_unit_id=unit.id, drafter_id=actor.id, version=1,
             content_sha256=content.sha256(), created_at=now, updated_at=now,
-            **content.elements,
+            forwards_id=forwards_id, **content.elements,
         )
         await write_version(document, content, number=1, changed=[], actor_id=actor.id, now=now)
         await grant(document.id, [actor.id], "drafter")
-        await remember(actor.id, key, DRAFT, document.id)
+        await remember(actor.id, key, route, document.id)
         await write_text(document, body=body_text, number="")
         work.audit("document.create", RECORD, document.id, title=document.title,
                    doc_type=document.doc_type, unit_id=unit.id, version=1,
-                   content_sha256=document.content_sha256)
+                   content_sha256=document.content_sha256,
+                   **({"forwards_id": forwards_id} if forwards_id else {}))
     return document
 
 
@@ -128,6 +139,8 @@ async def do_edit_document(document: Document, *, actor: Actor, edit: DocumentEd
     before = await current_content(document)
     after = await files_for(actor, edit.given(), before)
     after.elements.update(given_elements(edit.given()))
+    if document.state not in SUBMITTABLE:  # under sign-off or signed: the body stays
+        check_body(after.body.size if after.body else None, "left under sign-off")
     await check_content(after, before)
     changed = changed_between(before, after)
     if not changed:

@@ -30,9 +30,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from core.tx import Work
-from directory.policy import Role
+from directory.desks import desk_people
 from documents.models import Document
-from documents.queries import people_with_role
 
 
 def summary(document: Document) -> dict[str, Any]:
@@ -54,8 +53,8 @@ def notify(work: Work, kind: str, document: Document, people: Iterable[int], *,
 
 
 async def desk(unit_id: int) -> list[int]:
-    """The document desk of a unit: its clerks."""
-    return await people_with_role(unit_id, Role.CLERK)
+    """The document desk of a unit: its clerks and its named desk's (routing rule R1)."""
+    return await desk_people(unit_id)
 
 
 async def owners(document: Document) -> list[int]:

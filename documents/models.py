@@ -79,6 +79,7 @@ class Document(Model):
     deadline = fields.DatetimeField(null=True)
     signer_id = fields.IntField(null=True)  # 签发人 named on the draft
     signed_by_id = fields.IntField(null=True)  # who approved the 签发 step
+    signed_for_id = fields.IntField(null=True)  # whom they signed for (代签: a delegate's seat)
     signed_at = fields.DatetimeField(null=True)
     signed_sha256 = fields.CharField(max_length=64, null=True)
     main_units: list[int] = fields.JSONField(default=list)  # 主送
@@ -101,6 +102,10 @@ class Document(Model):
         "documents.Document", related_name="copies_delivered", null=True,
         on_delete=fields.RESTRICT,
     )
+    forwards: fields.ForeignKeyNullableRelation[Document] = fields.ForeignKeyField(
+        "documents.Document", related_name="forwarded_as", null=True,
+        on_delete=fields.RESTRICT,
+    )  # 转发: the received document this one forwards (its files ride along as attachments)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
     archived_at = fields.DatetimeField(null=True)
@@ -109,6 +114,7 @@ class Document(Model):
     issuing_unit_id: int
     drafter_id: int | None
     source_id: int | None
+    forwards_id: int | None
 
     class Meta:
         table = "doc_document"
@@ -202,6 +208,7 @@ class Delivery(Model):
     proposed_by_id = fields.IntField(null=True)
     instruction = fields.TextField(null=True)  # 批办意见
     instructed_by_id = fields.IntField(null=True)
+    instructed_for_id = fields.IntField(null=True)  # whom they instructed for (代批)
     instructed_at = fields.DatetimeField(null=True)
     handling: dict[str, object] | None = fields.JSONField(null=True)  # 承办: lead, assisting
     handling_due = fields.DatetimeField(null=True)

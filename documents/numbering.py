@@ -24,7 +24,7 @@ from directory.models import Unit
 from directory.policy import Role
 from documents.models import NumberSeries
 from documents.policy import refuse
-from documents.queries import roles_in
+from documents.queries import is_clerk, roles_in
 
 INCOMING_PREFIX = "收文"
 NEXT = (
@@ -45,7 +45,8 @@ async def do_create_series(*, actor: Actor, unit_id: int, prefix: str, kind: str
     Emits nothing."""
     if not await Unit.exists(id=unit_id):
         raise refuse("unit_id", f"Unknown unit: {unit_id}.", "unknown_unit")
-    if not await roles_in(actor.id, unit_id) & {Role.CLERK, Role.UNIT_ADMIN}:
+    if not (Role.UNIT_ADMIN in await roles_in(actor.id, unit_id)
+            or await is_clerk(actor.id, unit_id)):
         raise Forbidden("Only the unit's document desk or its admins may add a series.",
                         slug="not-a-clerk")
     try:

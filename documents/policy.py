@@ -183,6 +183,13 @@ def check_elements(fields: dict[str, Any], *, now: datetime, new_deadline: bool 
                      "printed-before-written")
 
 
+def check_body(size: int | None, action: str) -> None:
+    """A document is signed and issued over its body (正文): none, or an empty file, is 422."""
+    if not size:
+        raise refuse("body_file_id", f"The document has no body (正文) yet: it cannot be "
+                                     f"{action}. Upload the text and edit the draft.", "empty-body")
+
+
 def number_year(moment: datetime) -> int:
     """The year a document number belongs to: the year in China when it is issued."""
     return moment.astimezone(CHINA).year

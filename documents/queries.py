@@ -1,8 +1,9 @@
 """Who may see a document, and who may act on it.
 
 A document is visible to (everyone else gets 404, for the document, its versions and files):
-- the clerks (收发文员, role `clerk`) of the unit it belongs to: the drafting unit for an
-  outgoing document, the receiving unit for an incoming record;
+- the desk of the unit it belongs to (the drafting unit for an outgoing document, the receiving
+  unit for an incoming record): its clerks (收发文员, role `clerk`) and the clerks of the desk
+  it names (a government's 办公室/办公厅: rule R2 of `directory.routing`);
 - the people listed in `DocumentAccess`: its drafter and named 签发人, the people of its sign-off
   and 批办 chains (resolved when the chain starts), people it was distributed to in person, the
   handlers of its 承办 and the readers of its 传阅 once their turn has come;
@@ -20,6 +21,7 @@ from tortoise.expressions import Q
 
 from approvals.models import Assignment
 from core.errors import Forbidden, NotFound
+from directory import desks
 from directory.auth import Actor
 from directory.models import Position
 from directory.policy import Role
@@ -33,20 +35,9 @@ async def roles_in(person_id: int, unit_id: int) -> set[str]:
     return {role for roles in rows for role in (roles or [])}  # type: ignore[union-attr]
 
 
-async def units_with_role(person_id: int, role: str) -> list[int]:
-    rows = await Position.filter(person_id=person_id).values("unit_id", "roles")
-    return sorted({row["unit_id"] for row in rows if role in (row["roles"] or [])})
-
-
-async def people_with_role(unit_id: int, role: str) -> list[int]:
-    """Active people holding `role` in the unit (its clerks: the document desk)."""
-    rows = await Position.filter(unit_id=unit_id, person__active=True).values(
-        "person_id", "roles")
-    return sorted({row["person_id"] for row in rows if role in (row["roles"] or [])})
-
-
 async def is_clerk(person_id: int, unit_id: int) -> bool:
-    return Role.CLERK in await roles_in(person_id, unit_id)
+    """Whether the person works the unit's document desk (its clerks or its desk's)."""
+    return await desks.works_desk(person_id, unit_id)
 
 
 async def sat_on_chain(person_id: int, document_id: int) -> bool:
@@ -88,17 +79,24 @@ async def require_drafter_or_clerk(actor: Actor, document: Document, what: str) 
                         slug="not-drafter-or-clerk")
 
 
+async def keeps_books(person_id: int, unit_id: int) -> bool:
+    """A clerk, leader or unit admin of the unit, or a clerk of its desk: who may see its
+    registers and series."""
+    return bool(await roles_in(person_id, unit_id) & set(Role.ALL)) \
+        or await is_clerk(person_id, unit_id)
+
+
 async def access_series(actor: Actor, series_id: int) -> NumberSeries:
-    """A series of a unit where the actor is a clerk, leader or unit admin (404 otherwise)."""
+    """A series of a unit whose books the actor keeps (404 otherwise)."""
     series = await NumberSeries.get_or_none(id=series_id)
-    if series is None or not await roles_in(actor.id, series.unit_id) & set(Role.ALL):
+    if series is None or not await keeps_books(actor.id, series.unit_id):
         raise NotFound("No such number series.")
     return series
 
 
 async def require_unit_desk(actor: Actor, unit_id: int) -> None:
-    """404 unless the actor is a clerk, leader or unit admin of the unit (its registers)."""
-    if not await roles_in(actor.id, unit_id) & set(Role.ALL):
+    """404 unless the actor keeps the unit's books (its registers)."""
+    if not await keeps_books(actor.id, unit_id):
         raise NotFound("No such unit register.")
 
 

@@ -18,14 +18,14 @@ from core.clock import utcnow
 from core.errors import Conflict, Forbidden
 from core.tx import atomic
 from directory.auth import Actor
-from directory.policy import Role
+from directory.desks import instructs
 from documents.events import desk, notify, owners
 from documents.models import Delivery, Document
 from documents.numbering import incoming_series, next_number
 from documents.policy import (
     INSTRUCT_LABEL, Direction, Purpose, State, conflict, format_number, number_year, refuse,
 )
-from documents.queries import grant, require_clerk, roles_in
+from documents.queries import grant, require_clerk
 from documents.signoff import last_decision, subject_of
 from documents.transitions import move_state
 from documents.versions import write_text
@@ -124,10 +124,12 @@ async def do_review_document(document: Document, *, actor: Actor, accept: bool,
 
 
 async def check_leaders(document: Document, leader_ids: list[int]) -> None:
+    """Leaders of the receiving unit, or of the government its desk serves (rule R3)."""
     for person in leader_ids:
-        if Role.LEADER not in await roles_in(person, document.unit_id):
+        if not await instructs(person, document.unit_id):
             raise refuse("leader_ids", f"Person {person} is not a leader (领导) of the "
-                                       "receiving unit.", "not_a_leader")
+                                       "receiving unit or of the government it serves.",
+                         "not_a_leader")
 
 
 async def do_propose_handling(document: Document, *, actor: Actor, proposal: str,
@@ -172,6 +174,7 @@ async def instruction_outcome(document: Document, chain: Chain, outcome: str) ->
         comment = decision.comment if decision else ""
         if done:
             await update_delivery(document, instruction=comment, instructed_by_id=by,
+                                  instructed_for_id=decision.on_behalf_of_id if decision else None,
                                   instructed_at=utcnow())
         work.audit("document.instruct" if done else "document.instruction_return", RECORD,
                    document.id, chain_id=chain.id, outcome=outcome, comment=comment)

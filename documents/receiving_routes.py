@@ -57,7 +57,8 @@ async def assign_handling(request: Request) -> Response:
 async def complete_handling(request: Request) -> Response:
     actor, document = await with_document(request)
     body = await parse_json(request, CompleteIn)
-    document = await handling.do_complete_handling(document, actor=actor, result=body.result)
+    document = await handling.do_complete_handling(document, actor=actor, result=body.result,
+                                                   continues=body.continues)
     return await shown(actor, document)
 
 

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from core.errors import NotFound
-from core.http import parse_json, parse_query, reply, route
+from core.http import IDEMPOTENCY_KEY, parse_json, parse_query, reply, route
 from core.idempotency import header_key
 from directory.auth import authenticate
 from documents import numbering, queries, search, sending, shapes, signoff
@@ -16,13 +16,14 @@ from documents.artifact.actions import ensure_artifact, render_after_issue
 from documents.artifact.routes import routes as artifact_routes
 from documents.circulation_routes import routes as circulation_routes
 from documents.drafting import do_create_document, do_edit_document
+from documents.forwarding import do_forward_document
 from documents.models import DocumentVersion
 from documents.receiving_routes import routes as receiving_routes
 from documents.register_routes import routes as register_routes
 from documents.routing import DOC, TAG, root, row_id, shown, with_document
 from documents.schemas import (
-    DistributeIn, DocumentCreate, DocumentEdit, DocumentQuery, IssueIn, PageQuery, SeriesCreate,
-    SeriesQuery, SubmitIn,
+    DistributeIn, DocumentCreate, DocumentEdit, DocumentQuery, ForwardedDraftPublic, ForwardIn,
+    IssueIn, PageQuery, SeriesCreate, SeriesQuery, SubmitIn,
 )
 from documents.versions import version_public
 
@@ -104,6 +105,22 @@ async def distribute_document(request: Request) -> Response:
                   "deliveries": await shapes.deliveries_public(made)}, status=201)
 
 
+async def forward_document(request: Request) -> Response:
+    """转发: the receiving unit's desk makes a new outgoing draft that carries this received
+    document — its body, attachments and any other file it references become the draft's
+    attachments — to units under the receiving unit. The draft then takes its own sign-off,
+    number and distribution; the units it reaches see the original's title and number in
+    `forwards`, and its files."""
+    actor, original = await with_document(request)
+    key = header_key(request)
+    body = await parse_json(request, ForwardIn)
+    limit = request.app.state.settings.upload_limit_bytes
+    document = await do_forward_document(original, actor=actor, request=body,
+                                         files_root=root(request), upload_limit=limit,
+                                         idempotency_key=key)
+    return await shown(actor, document, 201)
+
+
 async def list_deliveries(request: Request) -> Response:
     _, document = await with_document(request)
     query = parse_query(request, PageQuery)
@@ -156,6 +173,12 @@ routes: list[BaseRoute] = [
           body=IssueIn, tag=TAG),
     route(DOC + "/distribute", distribute_document, "POST", "Deliver to units and people (分发)",
           body=DistributeIn, status=201, tag=TAG),
+    route(DOC + "/forward", forward_document, "POST", "Forward a received document (转发): a "
+          "new draft carrying it", body=ForwardIn, response=ForwardedDraftPublic, status=201,
+          headers=(IDEMPOTENCY_KEY,), tag=TAG, errors={
+              403: "unless you work the desk of the unit that received it",
+              409: "unless it was signed for (签收) and not returned to its sender",
+              422: "when a unit is not under the receiving unit, or a file is not yours"}),
     route(DOC + "/deliveries", list_deliveries, "GET", "Who got it, who signed for it, when",
           query=PageQuery, tag=TAG),
     route(DOC + "/archive", archive_document, "POST", "Archive (归档): read-only from now",

@@ -152,12 +152,55 @@ class AssignIn(Strict):
 
 
 class CompleteIn(Strict):
+    """办结: the result; `continues` when the work goes on past it (the 督办 task stays open)."""
+
     result: Required  # 办结情况
+    continues: bool = False
 
 
 class AnswerIn(Strict):
     text: Required  # 答复
     file_ids: FileIds = Field(default_factory=list)
+
+
+class ForwardIn(Strict):
+    """转发: the new document's own words (`text`, or an uploaded `body_file_id`), the units it
+    goes to (主送, 抄送: under the receiving unit), and optionally its own attachments, title
+    (default 关于转发《…》的通知), type (default 通知), 签发人, urgency and deadline."""
+
+    main_units: Annotated[list[Id], Field(min_length=1, max_length=200)]
+    cc_units: Units = Field(default_factory=list)
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=20_000)] | None = None
+    body_file_id: Id | None = None
+    attachment_ids: FileIds = Field(default_factory=list)
+    title: Title | None = None
+    doc_type: TypeIn = DocType.NOTICE
+    signer_id: Id | None = None
+    urgency: UrgencyIn | None = None
+    deadline: When | None = None
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _one_body(self) -> ForwardIn:
+        if self.text is not None and self.body_file_id is not None:
+            raise ValueError("give the forward's words as text or as body_file_id, not both")
+        return self
+
+
+class ForwardedDraftPublic(BaseModel):
+    """The 转发 draft, in full as `GET /v1/documents/{id}` shows it: among its attachments the
+    original's files, and in `forwards` the original's title, number and issuing unit."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    direction: Literal["outgoing"]
+    state: str
+    title: str
+    unit: dict[str, Any]
+    forwards: dict[str, Any]
+    attachments: list[dict[str, Any]]
 
 
 class CirculationCreate(Strict):

@@ -19,10 +19,9 @@ from core.db import dialect
 from core.http import encode_cursor
 from core.rawsql import fetch
 from directory.auth import Actor
-from directory.policy import Role
+from directory.desks import worked_desks
 from documents.models import Document, DocumentAccess
 from documents.paging import MAX_ID, cursor_id, id_page
-from documents.queries import units_with_role
 from documents.schemas import DocumentQuery
 from documents.shapes import summaries
 
@@ -46,7 +45,7 @@ NAMED_LIKE = ("SELECT DISTINCT a.document_id AS id FROM doc_access a "
 
 
 async def visible(actor: Actor) -> Q:
-    desks = await units_with_role(actor.id, Role.CLERK)
+    desks = await worked_desks(actor.id)
     named = Subquery(DocumentAccess.filter(person_id=actor.id).values("document_id"))
     return Q(unit_id__in=desks) | Q(id__in=named) if desks else Q(id__in=named)
 
@@ -97,7 +96,7 @@ def statement(q: str, *, desks: list[int], person_id: int, before: int,
 async def search_documents(actor: Actor, query: DocumentQuery) -> dict[str, Any]:
     """Documents the actor may see whose title, numbers or text contain `q`, newest first."""
     before = cursor_id(query.cursor)
-    sql, values = statement(query.q, desks=await units_with_role(actor.id, Role.CLERK),
+    sql, values = statement(query.q, desks=await worked_desks(actor.id),
                             person_id=actor.id, before=MAX_ID if before is None else before,
                             filters=_sql_filters(query), limit=query.limit + 1)
     ids = [int(row["id"]) for row in await fetch(sql, values)]

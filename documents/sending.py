@@ -16,15 +16,16 @@ from documents.events import desk, notify, owners
 from documents.models import Delivery, Document, DocumentText, NumberSeries
 from documents.numbering import next_number
 from documents.policy import (
-    ARCHIVABLE, Direction, Secrecy, State, conflict, format_number, number_year, refuse,
+    ARCHIVABLE, Direction, Secrecy, State, check_body, conflict, format_number, number_year,
+    refuse,
 )
 from documents.queries import grant, require_clerk
 from documents.transitions import move_state
 from documents.versions import ELEMENTS, Content, current_content, write_text, write_version
 
 RECORD = "document"
-SIGNATURE_FIELDS = ("signer_id", "signed_by_id", "signed_at", "signed_sha256", "doc_number",
-                    "issued_at", "issuing_unit_id", "content_sha256")
+SIGNATURE_FIELDS = ("signer_id", "signed_by_id", "signed_for_id", "signed_at", "signed_sha256",
+                    "doc_number", "issued_at", "issuing_unit_id", "content_sha256", "forwards_id")
 
 
 async def do_issue_document(document: Document, *, actor: Actor,
@@ -37,6 +38,8 @@ async def do_issue_document(document: Document, *, actor: Actor,
     if document.direction != Direction.OUTGOING or document.state != State.SIGNED:
         raise conflict(document.state, "issued")
     await require_clerk(actor, document, "issue it")
+    body = (await current_content(document)).body
+    check_body(body.size if body else None, "issued")
     if series.unit_id != document.unit_id or series.kind != "outgoing":
         raise refuse("series_id", "Issue in an outgoing series of the document's own unit.",
                      "wrong_series")
@@ -60,7 +63,8 @@ async def do_issue_document(document: Document, *, actor: Actor,
 
 
 async def check_targets(document: Document, units: list[int], people: list[int]) -> None:
-    """Units and people exist; a unit has a desk to receive at; an internal (内部) document
+    """Units and people exist; a unit has a desk to receive at (its clerks, or those of the
+    desk it names: routing rule R1); an internal (内部) document
     goes only to its 主送/抄送 units and people in them."""
     found = {u.id: u for u in await Unit.filter(id__in=units)}
     if set(units) - set(found) or document.unit_id in units:

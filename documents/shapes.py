@@ -36,6 +36,19 @@ async def units(ids: Iterable[int | None]) -> dict[int, Json]:
     return {row["id"]: row for row in rows}
 
 
+def signature(who: dict[int, Json], by: int | None, stood_for: int | None) -> Json | None:
+    """Who signed (签发) or instructed (批办), and, when a delegate did it, for whom: the label
+    shows both names with 「代」 (`李四（代张三）`)."""
+    if not by:
+        return None
+    signer = who.get(by, {"id": by, "display_name": ""})
+    principal = who.get(stood_for or 0)
+    label = signer["display_name"]
+    if principal:
+        label = f"{label}（代{principal['display_name']}）"
+    return {**signer, "on_behalf_of": principal, "label": label}
+
+
 def labels(document: Document) -> Json:
     return {
         "doc_type_label": TYPE_LABELS[DocType(document.doc_type)],
@@ -68,11 +81,13 @@ async def document_public(document: Document, *, viewer_id: int) -> Json:
     content = await current_content(document)
     names = await units([document.unit_id, document.issuing_unit_id, *document.main_units,
                          *document.cc_units])
-    who = await people([document.drafter_id, document.signer_id, document.signed_by_id])
+    who = await people([document.drafter_id, document.signer_id, document.signed_by_id,
+                        document.signed_for_id])
     return {
         **summary_public(document, names),
         "drafter": who.get(document.drafter_id or 0), "signer": who.get(document.signer_id or 0),
-        "signed_by": who.get(document.signed_by_id or 0), "signed_at": document.signed_at,
+        "signed_by": signature(who, document.signed_by_id, document.signed_for_id),
+        "signed_at": document.signed_at,
         "signed_sha256": document.signed_sha256,
         "main_units": [names.get(u, {"id": u}) for u in document.main_units],
         "cc_units": [names.get(u, {"id": u}) for u in document.cc_units],
@@ -87,6 +102,7 @@ async def document_public(document: Document, *, viewer_id: int) -> Json:
         "chain": {"id": document.chain_id, "purpose": document.chain_purpose}
         if document.chain_id else None,
         "issued_pdf": await _issued_pdf(document),
+        **await forwarding_public(document),
         **await _delivery_side(document, viewer_id),
     }
 
@@ -95,6 +111,24 @@ async def _issued_pdf(document: Document) -> Json | None:
     """The signed PDF (正本), for the document and for each copy delivered of it."""
     artifact = await artifact_of(document)
     return artifact_public(document.id, artifact) if artifact else None
+
+
+async def forwarding_public(document: Document) -> Json:
+    """转发 both ways: the document this one forwards (its title, number and issuing unit, seen
+    by whoever sees this one; its files are this one's attachments), and the drafts made to
+    forward this one."""
+    original = await Document.get_or_none(id=document.forwards_id) if document.forwards_id \
+        else None
+    made = await Document.filter(forwards_id=document.id, source_id=None).order_by("id")
+    issuer = (await units([original.issuing_unit_id])).get(original.issuing_unit_id) \
+        if original else None
+    return {
+        "forwards": {"id": original.id, "title": original.title,
+                     "doc_number": original.doc_number, "issuing_unit": issuer,
+                     "doc_type": original.doc_type} if original else None,
+        "forwarded_as": [{"id": d.id, "title": d.title, "doc_number": d.doc_number,
+                          "state": d.state} for d in made],
+    }
 
 
 async def _delivery_side(document: Document, viewer_id: int) -> Json:
@@ -115,8 +149,9 @@ async def _delivery_side(document: Document, viewer_id: int) -> Json:
 async def receipt_public(delivery: Delivery) -> Json:
     """The receiving desk's record of an incoming document (收文处理单)."""
     who = await people([delivery.received_by_id, delivery.proposed_by_id,
-                        delivery.instructed_by_id, delivery.completed_by_id,
-                        delivery.answered_by_id, delivery.delivered_by_id])
+                        delivery.instructed_by_id, delivery.instructed_for_id,
+                        delivery.completed_by_id, delivery.answered_by_id,
+                        delivery.delivered_by_id])
     return {
         "delivery_id": delivery.id, "source_id": delivery.document_id,
         "delivered_at": delivery.delivered_at, "received_at": delivery.received_at,
@@ -125,7 +160,7 @@ async def receipt_public(delivery: Delivery) -> Json:
         "reviewed_at": delivery.reviewed_at, "return_reason": delivery.return_reason,
         "proposal": delivery.proposal, "proposed_by": who.get(delivery.proposed_by_id or 0),
         "instruction": delivery.instruction, "instructed_at": delivery.instructed_at,
-        "instructed_by": who.get(delivery.instructed_by_id or 0),
+        "instructed_by": signature(who, delivery.instructed_by_id, delivery.instructed_for_id),
         "handling": delivery.handling, "handling_due": delivery.handling_due,
         "task_id": delivery.task_id, "result": delivery.result,
         "completed_at": delivery.completed_at,

@@ -21,10 +21,11 @@ from directory.models import Person
 from documents.events import notify, owners
 from documents.models import Document
 from documents.policy import (
-    SIGN_LABEL, SUBMITTABLE, Direction, Purpose, State, conflict, refuse,
+    SIGN_LABEL, SUBMITTABLE, Direction, Purpose, State, check_body, conflict, refuse,
 )
 from documents.queries import grant, require_drafter_or_clerk
 from documents.transitions import move_state
+from documents.versions import current_content
 
 RECORD = "document"
 
@@ -71,6 +72,8 @@ async def do_submit_document(document: Document, *, actor: Actor, steps: list[St
     if document.direction != Direction.OUTGOING or document.state not in SUBMITTABLE:
         raise conflict(document.state, "submitted")
     await require_drafter_or_clerk(actor, document, "submit it")
+    body = (await current_content(document)).body
+    check_body(body.size if body else None, "submitted for signing")
     plans = await plan_signoff(document, steps)
     readers, earlier = [*await planned_people(plans), *cc], document.chain_id
     async with atomic() as work:
@@ -140,11 +143,13 @@ async def _signed(document: Document, chain: Chain, decision: Decision) -> None:
     async with atomic() as work:
         if not await Document.filter(id=document.id, chain_id=chain.id).update(
                 state=State.SIGNED.value, signed_by_id=decision.person_id,
-                signed_at=decision.decided_at, signed_sha256=decision.content_sha256):
+                signed_for_id=decision.on_behalf_of_id, signed_at=decision.decided_at,
+                signed_sha256=decision.content_sha256):
             return
         await document.refresh_from_db()
         work.audit("document.sign", RECORD, document.id, chain_id=chain.id,
-                   signed_by=decision.person_id, content_sha256=decision.content_sha256)
+                   signed_by=decision.person_id, signed_for=decision.on_behalf_of_id,
+                   content_sha256=decision.content_sha256)
         notify(work, "signed", document, await owners(document), by=decision.person_id,
                chain_id=chain.id, signed_by=decision.person_id)
 

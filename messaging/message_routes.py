@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from core.http import parse_json, parse_query, path_int, reply, route
 from directory.auth import Actor, authenticate
-from messaging import history, message_actions, quiet, receipts
+from messaging import history, message_actions, queries, quiet, receipts
 from messaging.events import message_public
 from messaging.membership import Seat
 from messaging.models import Message
@@ -63,8 +63,10 @@ async def read_conversation(request: Request) -> Response:
     actor, seat = await request_seat(request)
     body = await parse_json(request, ReadMark)
     read_seq = await receipts.do_read_conversation(seat, actor=actor, up_to_seq=body.up_to_seq)
+    recalled = await queries.recalled_unread([(seat.id, read_seq)])
     return reply({"conversation_id": seat.id, "read_seq": read_seq,
-                  "unread_count": max(0, seat.conversation.last_seq - read_seq)})
+                  "unread_count": queries.unread(seat.conversation.last_seq, read_seq,
+                                                 recalled.get(seat.id, 0))})
 
 
 async def show_message(request: Request) -> Response:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.functions import Count
 
 from core.errors import BadRequest, NotFound
 from core.http import decode_cursor, page
@@ -58,7 +60,26 @@ def people_brief(people: list[Person]) -> list[dict[str, Any]]:
     return [{"id": p.id, "username": p.username, "display_name": p.display_name} for p in people]
 
 
-def conversation_public(conversation: Conversation, seat: Seat) -> dict[str, Any]:
+async def recalled_unread(marks: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """For each (conversation, read position): how many recalled messages lie beyond it. A
+    recalled message is no longer there to read, so it does not count as unread."""
+    pairs = list(marks)
+    if not pairs:
+        return {}
+    beyond = Q(*(Q(conversation_id=cid, seq__gt=seq) for cid, seq in pairs), join_type="OR")
+    rows = await Message.filter(beyond, recalled_at__not_isnull=True).annotate(
+        n=Count("id")).group_by("conversation_id").values("conversation_id", "n")
+    return {int(row["conversation_id"]): int(row["n"]) for row in rows}
+
+
+def unread(last_seq: int, read_seq: int, recalled: int) -> int:
+    return max(0, last_seq - read_seq - recalled)
+
+
+def conversation_public(conversation: Conversation, seat: Seat,
+                        recalled: int = 0) -> dict[str, Any]:
+    """A conversation as its member sees it; `recalled`: recalled messages past their read
+    position (`recalled_unread`), left out of `unread_count`."""
     return {
         "id": conversation.id, "kind": conversation.kind, "title": conversation.title,
         "owner_id": conversation.owner_id, "unit_id": conversation.unit_id,
@@ -66,13 +87,15 @@ def conversation_public(conversation: Conversation, seat: Seat) -> dict[str, Any
         "dissolved_at": conversation.dissolved_at, "created_at": conversation.created_at,
         "last_seq": conversation.last_seq, "last_message_at": conversation.last_message_at,
         "my_role": seat.role.value, "muted": seat.muted, "read_seq": seat.read_seq,
-        "unread_count": max(0, conversation.last_seq - seat.read_seq),
+        "unread_count": unread(conversation.last_seq, seat.read_seq, recalled),
     }
 
 
 async def show_conversation(seat: Seat) -> dict[str, Any]:
     count = len(await member_ids(seat.conversation))
-    return {**conversation_public(seat.conversation, seat), "member_count": count}
+    recalled = await recalled_unread([(seat.id, seat.read_seq)])
+    return {**conversation_public(seat.conversation, seat, recalled.get(seat.id, 0)),
+            "member_count": count}
 
 
 async def list_members(seat: Seat, *, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -126,8 +149,10 @@ async def list_conversations(actor: Actor, *, limit: int, cursor: str | None) ->
     more, rows = len(rows) > limit, rows[:limit]
     seats = await _seats(actor.id, rows, roles)
     last = await _last_messages(rows)
-    items = [{**conversation_public(row, seats[row.id]), "last_message": last.get(row.id)}
-             for row in rows]
+    recalled = await recalled_unread((row.id, seats[row.id].read_seq) for row in rows
+                                     if row.last_seq > seats[row.id].read_seq)
+    items = [{**conversation_public(row, seats[row.id], recalled.get(row.id, 0)),
+              "last_message": last.get(row.id)} for row in rows]
     next_cursor = encode_activity(rows[-1].last_message_at, rows[-1].id) if more else None
     return {"items": items, "next_cursor": next_cursor}
 

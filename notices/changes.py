@@ -2,8 +2,9 @@
 withdrawal (撤回) and cancellation of a meeting (会议取消).
 
 Each tells every recipient again, in the same transaction for a few hundred and through the
-fan-out job for more (`notices.fanout`). A meeting moved in time or place resets confirmations
-and asks those who said they would attend to answer again.
+fan-out job for more (`notices.fanout`). A meeting moved in time resets confirmations and asks
+those who said they would attend to answer again; a new room or link keeps them
+(`policy.needs_reconfirmation`).
 """
 
 from __future__ import annotations
@@ -78,9 +79,10 @@ def _check_meeting(after: dict[str, Any]) -> None:
 async def do_correct_notice(notice: Notice, *, actor: Actor, change: CorrectionIn) -> Notice:
     """Correct a published notice or move a meeting (publisher only); records what changed.
 
-    Emits `notice.corrected` (with what changed, and `reconfirm` when a meeting moved in time
-    or place) to every recipient and to the publisher. A move resets everyone's confirmation
-    and turns `attend` answers back into open ones marked `reconfirm`.
+    Emits `notice.corrected` (with what changed, and `reconfirm` when a meeting moved in time)
+    to every recipient and to the publisher. A change of time resets everyone's confirmation
+    and turns `attend` answers back into open ones marked `reconfirm`; a change of room or link
+    keeps them.
     """
     _require_published(notice)
     changes = proposed_changes(notice, change)

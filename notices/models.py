@@ -134,3 +134,28 @@ class NoticeFile(Model):
         table = "notice_file"
         unique_together = (("notice", "file_id"),)
 
+
+
+class NoticeUnitReply(Model):
+    """A unit's 回执 to a meeting call addressed to it: who attends for the unit, filled in by
+    its contact (the desk's clerk, a leader or admin: `directory.routing` R9), replaced whole
+    by each new reply until answers close."""
+
+    id = fields.IntField(primary_key=True)
+    notice: fields.ForeignKeyRelation[Notice] = fields.ForeignKeyField(
+        "notices.Notice", related_name="unit_replies", on_delete=fields.CASCADE
+    )
+    unit: fields.ForeignKeyRelation[Unit] = fields.ForeignKeyField(
+        "directory.Unit", related_name="notice_replies", on_delete=fields.RESTRICT
+    )
+    attendees: list[int] = fields.JSONField(default=list)
+    note = fields.TextField(default="")
+    answered_by_id = fields.IntField()
+    answered_at = fields.DatetimeField()
+
+    notice_id: int
+    unit_id: int
+
+    class Meta:
+        table = "notice_unit_reply"
+        unique_together = (("notice", "unit"),)

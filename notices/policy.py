@@ -37,6 +37,7 @@ class Answer(StrEnum):
     ATTEND = "attend"  # 参加
     DECLINE = "decline"  # 请假
     SUBSTITUTE = "substitute"  # 委派代参
+    NOT_NAMED = "not_named"  # 单位未派: the unit's 回执 named others (set by the unit, not by hand)
 
 
 class Reminder(StrEnum):
@@ -105,12 +106,14 @@ def within(path: str, roots: list[str]) -> bool:
     return any(path.startswith(root) for root in roots)
 
 
-TIME_OR_PLACE = frozenset({"starts_at", "ends_at", "location", "online_url"})
+TIME_FIELDS = frozenset({"starts_at", "ends_at"})
 
 
 def needs_reconfirmation(changed: list[str]) -> bool:
-    """A meeting moved in time or place asks its attendees to confirm again."""
-    return bool(TIME_OR_PLACE.intersection(changed))
+    """A meeting moved in time (its start or its end) asks everyone to confirm again and its
+    attendees to answer again: the new time may not suit them. A new room or link only tells
+    them (`notice.corrected`); confirmations and answers stay, since who can come is the same."""
+    return bool(TIME_FIELDS.intersection(changed))
 
 
 def chunks(ids: list[int], size: int) -> Iterator[list[int]]:

@@ -20,14 +20,15 @@ from core.errors import Forbidden, Unprocessable, field_error
 from core.scheduler import cancel, register_job, schedule
 from core.tx import atomic
 from directory.auth import Actor
+from directory.desks import contacts
 from files.queries import claim_files
 from notices.addressing import insert_recipients
 from notices.audience import AudienceSpec, may_publish, plan_audience
 from notices.checkin_code import new_secret
-from notices.events import PUBLISHED, notice_brief, user
+from notices.events import PUBLISHED, UNIT_REPLY_REQUESTED, notice_brief, user
 from notices.fanout import notify_recipients
 from notices.models import Notice, NoticeFile
-from notices.policy import PUBLISH_GRACE, State
+from notices.policy import PUBLISH_GRACE, Kind, State
 from notices.reminders import schedule_reminders
 from notices.schemas import NoticeCreate
 
@@ -40,7 +41,9 @@ async def do_publish_notice(
     """Send a notice (通知) or meeting call (会议通知) to the people its audience names now.
 
     Who may: clerks, leaders and unit admins (units within their area), system admins.
-    Emits `notice.published` to every recipient and to the publisher. A retry with the same
+    Emits `notice.published` to every recipient and to the publisher, and for a meeting
+    `notice.unit_reply_requested` to the contacts of each unit named in the audience (they
+    may answer for the unit: `notices.unit_replies`). A retry with the same
     `Idempotency-Key` returns the first notice and sends nothing new.
     """
     if not await may_publish(actor):
@@ -59,7 +62,8 @@ async def do_publish_notice(
         notice.recipient_count = await insert_recipients(notice.id, plan)
         if not notice.recipient_count:
             raise Unprocessable("The audience names nobody (besides you).", slug="empty-audience")
-        return await _go_live(notice, spec=spec)
+        asked = await contacts(spec.units) if notice.kind == Kind.MEETING else {}
+        return await _go_live(notice, spec=spec, asked=asked)
     except Exception:
         await _discard(notice.id)  # nobody has seen it: leave nothing half-sent behind
         raise
@@ -124,7 +128,7 @@ def _guard_key(notice_id: int) -> str:
     return f"notice:{notice_id}:publishing"
 
 
-async def _go_live(notice: Notice, *, spec: AudienceSpec) -> Notice:
+async def _go_live(notice: Notice, *, spec: AudienceSpec, asked: dict[int, list[int]]) -> Notice:
     now = utcnow()
     async with atomic() as work:
         flipped = await Notice.filter(id=notice.id, state=State.PUBLISHING.value).update(
@@ -136,6 +140,10 @@ async def _go_live(notice: Notice, *, spec: AudienceSpec) -> Notice:
         brief = notice_brief(notice)
         await notify_recipients(work, notice, PUBLISHED, brief, target="undelivered")
         work.emit(PUBLISHED, user(notice.publisher_id), brief)
+        for unit_id, people in asked.items():  # each addressed unit's contacts answer for it
+            targets = [user(pid) for pid in people if pid != notice.publisher_id]
+            if targets:
+                work.emit(UNIT_REPLY_REQUESTED, targets, {**brief, "unit_id": unit_id})
         await schedule_reminders(notice)
         await cancel(_guard_key(notice.id))
         work.audit("notice.publish", "notice", notice.id, kind=notice.kind, title=notice.title,

@@ -1,7 +1,9 @@
 """Permission-checked reads of notices: who may see a notice, and the inbox and sent lists.
 
 A notice is seen by its publisher (in every state) and by its recipients while it is
-published or cancelled. Anyone else gets 404, as does a recipient once it is withdrawn (撤回).
+published or cancelled; a meeting call also by the contacts of the units it addresses (their
+desk's clerks, leaders and admins: `directory.routing` R9), who answer for their unit
+(`notices.unit_replies`). Anyone else gets 404, as does a recipient once it is withdrawn (撤回).
 Recipients see their own receipt only: never another's, nor anyone's RSVP reason.
 """
 
@@ -15,6 +17,8 @@ from core.clock import isoformat
 from core.errors import Conflict, Forbidden, NotFound
 from core.http import decode_cursor, page
 from directory.auth import Actor
+from directory.desks import answered_units
+from directory.models import Unit
 from notices.checkin_code import STEP_SECONDS, code_at, seconds_left
 from notices.models import Notice, NoticeRecipient
 from notices.policy import VISIBLE_STATES, Kind, MeetingTimes, State
@@ -46,9 +50,29 @@ async def access_notice(actor: Actor, notice_id: int) -> NoticeAccess:
     receipt = None
     if notice.state in VISIBLE_STATES:
         receipt = await NoticeRecipient.get_or_none(notice_id=notice.id, person_id=actor.id)
-    if receipt is None and notice.publisher_id != actor.id:
+    if receipt is None and notice.publisher_id != actor.id \
+            and not await contact_units(actor.id, notice):
         raise NotFound("No such notice.")
     return NoticeAccess(notice, receipt, actor.id)
+
+
+async def addressed(notice: Notice, units: list[Unit]) -> list[Unit]:
+    """Those of `units` the meeting call addresses: named in its audience, or under a named
+    one when sub-units are included."""
+    audience = notice.audience or {}
+    named = [int(u) for u in audience.get("units", [])]  # type: ignore[union-attr]
+    if not audience.get("include_subunits"):
+        return [u for u in units if u.id in named]
+    paths = [str(p) for p in await Unit.filter(id__in=named).values_list("path", flat=True)]
+    return [u for u in units if any(u.path.startswith(p) for p in paths)]
+
+
+async def contact_units(person_id: int, notice: Notice) -> list[Unit]:
+    """The addressed units the person answers for, of a live meeting call."""
+    if notice.kind != Kind.MEETING or notice.state not in VISIBLE_STATES:
+        return []
+    ids = await answered_units(person_id)
+    return await addressed(notice, list(await Unit.filter(id__in=ids))) if ids else []
 
 
 async def access_own_notice(actor: Actor, notice_id: int) -> NoticeAccess:

@@ -19,12 +19,13 @@ from core.errors import Conflict, TooManyRequests, Unprocessable, field_error
 from core.ratelimit import RateLimiter
 from core.tx import Work, atomic
 from directory.auth import Actor
-from directory.models import Person
+from directory.models import Person, Position, Unit
 from notices.checkin_code import code_matches
 from notices.events import CHECKED_IN, PUBLISHED, RECEIPT, RSVP, notice_brief, receipt_payload, user
 from notices.models import Notice, NoticeRecipient
 from notices.policy import Answer, Kind, MeetingTimes, State, rsvp_closes_at
 from notices.queries import NoticeAccess, meeting_times
+from notices.selection import NOT_SUBSTITUTED
 
 # Six digits in a 60-second window: five wrong tries a minute per person and meeting.
 wrong_codes = RateLimiter(limit=5, window_seconds=60)
@@ -76,7 +77,7 @@ def _require_published(notice: Notice) -> None:
         raise Conflict(f"This notice is {notice.state}.", slug=f"notice-{notice.state}")
 
 
-def _require_open_meeting(notice: Notice, now: datetime) -> None:
+def require_open_meeting(notice: Notice, now: datetime) -> None:
     if notice.kind != Kind.MEETING:
         raise Conflict("This is a notice, not a meeting call.", slug="not-a-meeting")
     _require_published(notice)
@@ -90,14 +91,16 @@ async def do_answer_rsvp(
     substitute_id: int | None,
 ) -> NoticeRecipient:
     """Answer a meeting call before its RSVP deadline: attend, decline (with a reason), or
-    send a substitute, who becomes a recipient with the same rights.
+    send a substitute: anyone of the unit the recipient was addressed through (or of a unit
+    under it), invited or not. One not invited becomes a recipient with the same rights; one
+    invited already now attends in the recipient's place.
 
     Answers may change until the deadline, except after sending a substitute. Emits
     `notice.receipt` to the recipient, `notice.rsvp` to the publisher and, for a substitute,
-    `notice.published` to the substitute.
+    `notice.published` to a newly invited one or `notice.receipt` to an invited one.
     """
     row, notice, now = access.own_receipt(), access.notice, utcnow()
-    _require_open_meeting(notice, now)
+    require_open_meeting(notice, now)
     if row.rsvp == Answer.SUBSTITUTE:
         raise Conflict("You have sent a substitute to this meeting.", slug="substituted")
     if answer == Answer.SUBSTITUTE:
@@ -128,36 +131,74 @@ async def _announce_answer(work: Work, notice: Notice, row: NoticeRecipient) -> 
     work.emit(RSVP, user(notice.publisher_id), receipt_payload(row))
 
 
-async def _substitute(notice: Notice, row: NoticeRecipient, person_id: int) -> Person:
+def _bad_substitute(msg: str, slug: str) -> Unprocessable:
+    return Unprocessable(msg, errors=[field_error(["substitute_id"], msg, slug)])
+
+
+async def _substitute(notice: Notice, row: NoticeRecipient, person_id: int
+                      ) -> NoticeRecipient | None:
+    """Check the substitute; their own receipt if they are invited already."""
     person = await Person.get_or_none(id=person_id, active=True)
     if person is None or person_id in (row.person_id, notice.publisher_id):
-        msg = "Choose someone else: an active person who is neither you nor the organiser."
-        raise Unprocessable(msg, errors=[field_error(["substitute_id"], msg, "bad_substitute")])
-    if await NoticeRecipient.exists(notice_id=notice.id, person_id=person_id):
-        raise Conflict("That person is already invited.", slug="already-invited")
-    return person
+        raise _bad_substitute("Choose someone else: an active person who is neither you nor "
+                              "the organiser.", "bad_substitute")
+    if row.unit_id is not None and not await _of_unit(person_id, row.unit_id):
+        raise _bad_substitute("A substitute comes from the unit you were invited through.",
+                              "substitute_outside_unit")
+    theirs = await NoticeRecipient.get_or_none(notice_id=notice.id, person_id=person_id)
+    if theirs is not None and (theirs.substitute_for_id or theirs.rsvp == Answer.SUBSTITUTE):
+        raise Conflict("That person already stands in for someone, or sent a substitute.",
+                       slug="already-substituting")
+    return theirs
+
+
+async def _of_unit(person_id: int, unit_id: int) -> bool:
+    """Whether the person holds a post in the unit or in a unit under it."""
+    path = await Unit.filter(id=unit_id).values_list("path", flat=True)
+    return bool(path) and await Position.filter(
+        person_id=person_id, unit__path__startswith=str(path[0])).exists()
 
 
 async def _send_substitute(
     notice: Notice, row: NoticeRecipient, *, substitute_id: int, reason: str | None
 ) -> NoticeRecipient:
-    await _substitute(notice, row, substitute_id)
+    invited = await _substitute(notice, row, substitute_id)
     now = utcnow()
     async with atomic() as work:
         await _answer(row, rsvp=Answer.SUBSTITUTE.value, rsvp_reason=reason, rsvp_at=now,
                       substitute_id=substitute_id)
-        try:
-            await NoticeRecipient.create(
-                notice_id=notice.id, person_id=substitute_id, unit_id=row.unit_id,
-                substitute_for_id=row.id, delivered_at=now,
-            )
-        except IntegrityError as exc:
-            raise Conflict("That person is already invited.", slug="already-invited") from exc
-        await Notice.filter(id=notice.id).update(recipient_count=F("recipient_count") + 1)
+        if invited is not None:
+            await _stand_in(work, notice, invited, row, now)
+        else:
+            await _invite_substitute(work, notice, row, substitute_id, now)
         await _announce_answer(work, notice, await _reload(row))
-        work.emit(PUBLISHED, user(substitute_id),
-                  {**notice_brief(notice), "substitute_for": row.person_id})
     return row
+
+
+async def _stand_in(work: Work, notice: Notice, invited: NoticeRecipient,
+                    row: NoticeRecipient, now: datetime) -> None:
+    """An invited substitute attends in the recipient's place (their own answer gives way)."""
+    if not await NoticeRecipient.filter(NOT_SUBSTITUTED, id=invited.id, substitute_for_id=None)\
+            .update(substitute_for_id=row.id, rsvp=Answer.ATTEND.value, rsvp_reason=None,
+                    rsvp_at=now, reconfirm=False):
+        raise Conflict("That person's answer changed meanwhile; look again.",
+                       slug="answer-changed")
+    await _record(work, notice, await _reload(invited), "notice.stand_in", for_id=row.person_id)
+
+
+async def _invite_substitute(work: Work, notice: Notice, row: NoticeRecipient,
+                             substitute_id: int, now: datetime) -> None:
+    try:
+        await NoticeRecipient.create(
+            notice_id=notice.id, person_id=substitute_id, unit_id=row.unit_id,
+            substitute_for_id=row.id, delivered_at=now,
+        )
+    except IntegrityError as exc:
+        raise Conflict("That person was invited meanwhile; look again.",
+                       slug="already-invited") from exc
+    await Notice.filter(id=notice.id).update(recipient_count=F("recipient_count") + 1)
+    work.emit(PUBLISHED, user(substitute_id),
+              {**notice_brief(notice), "substitute_for": row.person_id})
 
 
 async def do_check_in(access: NoticeAccess, *, actor: Actor, code: str) -> NoticeRecipient:

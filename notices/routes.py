@@ -12,7 +12,7 @@ from core.clock import utcnow
 from core.http import parse_json, parse_query, path_int, reply, route
 from core.idempotency import header_key
 from directory.auth import Actor, authenticate
-from notices import actions, queries, stats
+from notices import actions, queries, stats, unit_replies
 from notices.export import csv_chunks
 from notices.models import Notice
 from notices.policy import Answer
@@ -26,6 +26,8 @@ from notices.schemas import (
     RemindIn,
     RsvpIn,
     StatsQuery,
+    UnitReplyIn,
+    UnitReplyPublic,
 )
 from notices.views import notice_detail, receipt_public
 
@@ -155,6 +157,28 @@ async def list_recipients(request: Request) -> Response:
     ))
 
 
+async def show_unit_reply(request: Request) -> Response:
+    """A unit's 回执 to a meeting call that addresses it: who attends for the unit, who
+    answered and when. For the publisher and the unit's contacts."""
+    actor = await authenticate(request)
+    access = await queries.access_notice(actor, path_int(request, "notice_id"))
+    unit = await unit_replies.access_unit(access, path_int(request, "unit_id"), actor=actor)
+    return reply(await unit_replies.unit_reply_public(access.notice, unit))
+
+
+async def reply_for_unit(request: Request) -> Response:
+    """单位回执: the unit's contact (a clerk of its desk, a leader or an admin) names who
+    attends for the unit — anyone of it or of a unit under it, invited or not — replacing any
+    earlier reply. Those named attend; the unit's other recipients become `not_named`."""
+    actor = await authenticate(request)
+    access = await queries.access_notice(actor, path_int(request, "notice_id"))
+    unit = await unit_replies.access_unit(access, path_int(request, "unit_id"), actor=actor)
+    body = await parse_json(request, UnitReplyIn)
+    await unit_replies.do_reply_for_unit(access.notice, unit, actor=actor,
+                                         attendees=body.attendees, note=body.note)
+    return reply(await unit_replies.unit_reply_public(access.notice, unit))
+
+
 async def export_stats(request: Request) -> Response:
     actor = await authenticate(request)
     access = await queries.access_own_notice(actor, path_int(request, "notice_id"))
@@ -192,6 +216,18 @@ routes = [
           query=StatsQuery, tag=TAG),
     route(N + "/recipients", list_recipients, "GET", "Recipients and receipts, publisher",
           query=RecipientsQuery, tag=TAG),
+    route(N + "/units/{unit_id}/reply", show_unit_reply, "GET",
+          "A unit's 回执: who attends for it (its contact, publisher)", response=UnitReplyPublic,
+          tag=TAG, errors={
+              403: "unless you published the call or answer for the unit",
+              404: "when the call does not address the unit, or you may not see it"}),
+    route(N + "/units/{unit_id}/reply", reply_for_unit, "PUT",
+          "Answer for a unit (单位回执): who attends, by its contact", body=UnitReplyIn,
+          response=UnitReplyPublic, tag=TAG, errors={
+              403: "unless you answer for the unit (its desk's clerk, a leader or an admin)",
+              404: "when the call does not address the unit, or you may not see it",
+              409: "when the call is not a live meeting, or answers have closed",
+              422: "when an attendee is not of the unit, or named twice"}),
     route(N + "/stats.csv", export_stats, "GET", "Receipts as CSV (UTF-8 with BOM), publisher",
           tag=TAG),
 ]

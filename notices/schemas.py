@@ -120,6 +120,36 @@ class RsvpIn(Strict):
         return self
 
 
+class UnitReplyIn(Strict):
+    """A unit's 回执: who attends for the unit (anyone of it, invited or not); nobody, with a
+    note saying why."""
+
+    attendees: Annotated[list[Annotated[int, Field(ge=1, le=2_147_483_647)]],
+                         Field(max_length=200)]
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+    @model_validator(mode="after")
+    def someone_or_why(self) -> UnitReplyIn:
+        if not self.attendees and not self.note:
+            raise ValueError("name who attends, or say in `note` why nobody will")
+        return self
+
+
+class PersonBrief(BaseModel):
+    id: int
+    display_name: str
+
+
+class UnitReplyPublic(BaseModel):
+    notice_id: int
+    unit: dict[str, object]
+    answered: bool
+    attendees: list[PersonBrief]
+    note: str
+    answered_by: PersonBrief | None
+    answered_at: str | None
+
+
 class CheckinIn(Strict):
     code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")]
 
@@ -144,6 +174,7 @@ class StatsQuery(Strict):
 Status = Literal[
     "unread", "read", "confirmed", "unconfirmed", "expected", "attending", "declined",
     "substituted", "unanswered", "reconfirm", "checked_in", "late", "absent", "substitutes",
+    "not_named",
 ]
 
 

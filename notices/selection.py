@@ -22,10 +22,12 @@ STATUS: dict[str, Q] = {
     "declined": Q(rsvp=Answer.DECLINE.value),
     "substituted": Q(rsvp=Answer.SUBSTITUTE.value),
     "unanswered": Q(rsvp=None),
+    "not_named": Q(rsvp=Answer.NOT_NAMED.value),  # the unit's 回执 sent others
     "checked_in": Q(checked_in_at__not_isnull=True),
     "late": Q(late=True),
     "expected": EXPECTED,
-    "absent": Q(Q(checked_in_at=None), EXPECTED),  # expected and not (yet) checked in
+    # Expected and not checked in: counted only once the meeting has started (`stats`).
+    "absent": Q(Q(checked_in_at=None), EXPECTED),
     "substitutes": Q(substitute_for_id__not_isnull=True),
     "reconfirm": Q(reconfirm=True),
 }

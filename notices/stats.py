@@ -19,13 +19,15 @@ from directory.models import Unit
 from notices.models import Notice, NoticeRecipient
 from notices.policy import Kind
 from notices.selection import STATUS
+from notices.unit_replies import unit_replies_of
 from notices.views import RECEIPT_FIELDS, receipt_from
 
 LIST_LIMIT = 2000  # beyond this many recipients, lists come per unit or through `recipients`
 NOTICE_COUNTS = ("unread", "read")
 CONFIRM_COUNTS = ("confirmed", "unconfirmed")
 MEETING_COUNTS = ("expected", "attending", "declined", "substituted", "unanswered", "reconfirm",
-                  "checked_in", "late", "absent", "substitutes")
+                  "checked_in", "late", "absent", "substitutes", "not_named")
+NOT_YET = ("absent",)  # nobody is absent from a meeting that has not started
 
 
 def counted(notice: Notice) -> tuple[str, ...]:
@@ -34,24 +36,37 @@ def counted(notice: Notice) -> tuple[str, ...]:
     return names + (MEETING_COUNTS if notice.kind == Kind.MEETING else ())
 
 
+def started(notice: Notice) -> bool:
+    return bool(notice.starts_at and utcnow() >= notice.starts_at)
+
+
+def measured(notice: Notice) -> tuple[str, ...]:
+    """The statuses counted now: `absent` only once the meeting has started."""
+    return tuple(n for n in counted(notice) if started(notice) or n not in NOT_YET)
+
+
 async def notice_stats(notice: Notice, *, unit_id: int | None = None) -> dict[str, Any]:
-    """Totals and per-unit counts; with lists of people when few enough are selected."""
-    names = counted(notice)
+    """Totals and per-unit counts; with lists of people when few enough are selected. `absent`
+    stays 0 (and its list empty) until the meeting starts."""
+    names, measuring = counted(notice), measured(notice)
     query = NoticeRecipient.filter(notice_id=notice.id)
     if unit_id is not None:
         query = query.filter(unit_id=unit_id)
-    rows = await _grouped_counts(query, names)
+    rows = [{**dict.fromkeys(names, 0), **row}
+            for row in await _grouped_counts(query, measuring)]
     units = await _unit_names([row["unit_id"] for row in rows])
     per_unit = [_unit_entry(row, names, units) for row in sorted(rows, key=_unit_order)]
     total = sum(row["total"] for row in rows)
-    lists = await _lists(notice, names, unit_id) if total <= LIST_LIMIT else None
+    lists = await _lists(notice, measuring, unit_id) if total <= LIST_LIMIT else None
     for entry in per_unit:
-        entry["lists"] = lists.get(entry["unit_id"], _empty(names)) if lists is not None else None
+        entry["lists"] = {**_empty(names), **lists.get(entry["unit_id"], {})} \
+            if lists is not None else None
     return {
         "notice_id": notice.id, "kind": notice.kind, "revision": notice.revision,
-        "meeting_started": bool(notice.starts_at and utcnow() >= notice.starts_at),
+        "meeting_started": started(notice),
         "totals": {"total": total, **{n: sum(row[n] for row in rows) for n in names}},
         "units": per_unit, "lists_omitted": lists is None,
+        "unit_replies": await unit_replies_of(notice) if notice.kind == Kind.MEETING else [],
     }
 
 
@@ -127,7 +142,9 @@ async def recipients_page(
 ) -> dict[str, Any]:
     """Recipients with their receipts (reasons included: the publisher's view), by row id."""
     query = NoticeRecipient.filter(notice_id=notice.id)
-    if status is not None:
+    if status in NOT_YET and not started(notice):
+        query = query.filter(id__lt=0)  # nobody is absent yet
+    elif status is not None:
         query = query.filter(STATUS[status])
     if unit_id is not None:
         query = query.filter(unit_id=unit_id)
@@ -142,12 +159,13 @@ async def recipients_page(
 
 async def all_recipients(notice: Notice, *, batch: int = 1000
                          ) -> AsyncIterator[list[dict[str, Any]]]:
-    """Every recipient, described, a batch at a time (for the CSV export)."""
+    """Every recipient's row values with the names of the person and unit, a batch at a time
+    (for the CSV export: times stay datetimes, for the export's own convention)."""
     after = 0
     while True:
         query = NoticeRecipient.filter(notice_id=notice.id, id__gt=after).order_by("id")
         rows = await _described_values(query.limit(batch))
         if not rows:
             return
-        yield [described(row) for row in rows]
+        yield rows
         after = rows[-1]["id"]

@@ -1,8 +1,9 @@
 """The demo province for `tongban demo` and `tongban serve --demo`: 贵州省, loaded by the importer.
 
 Three cities (市/州), eight counties (县/区/县级市), twenty townships (乡镇), some villages (村) and
-grids (网格), each government with its office (办公厅/办公室), about two hundred officials and four
-groups. Everything comes from `random.Random(2026)`, so every demo database looks the same.
+grids (网格), each government with its office (办公厅/办公室) named as its document desk, about two
+hundred officials and four groups; then the stories of `server.demo_story` (a 市长批示, a 转发,
+an 办公厅督办). Everything comes from `random.Random(2026)`, so every demo database looks the same.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from directory.importing import (
 )
 from directory.models import Person, Unit
 from directory.policy import Level, Role
+from server.demo_story import tell_stories
 
 DEMO_PASSWORD = "tongban2026"  # demo only: shared by every demo account, printed at start-up
 SEED = 2026
@@ -46,6 +48,8 @@ GRIDS = {"龙井村": ["龙井村第一网格", "龙井村第二网格"], "茅�
 # Showcase logins, by (unit name, title): memorable names for trying the app from a phone.
 SHOWCASE = {("贵州省人民政府办公厅", "文书"): ("zhangwei", "张伟"),
             ("贵州省人民政府办公厅", "主任"): ("liuqiang", "刘强"),
+            ("遵义市", "市长"): ("wangjun", "王军"),
+            ("遵义市人民政府办公室", "文书"): ("sunli", "孙丽"),
             ("湄潭县", "县长"): ("lina", "李娜"),
             ("湄潭县人民政府办公室", "文书"): ("zhaomin", "赵敏"),
             ("永兴镇", "文书"): ("wangfang", "王芳")}
@@ -86,6 +90,10 @@ class DemoOrg:
             self.showcase.append(person)
         return person
 
+    def name_desk(self, government: str, office: str) -> None:
+        """The office is the government's document desk (`directory.routing`)."""
+        next(u for u in self.plan.units if u.ref == government).desk = office
+
     def post(self, person: PersonPlan, unit: str, title: str, *roles: str) -> None:
         person.positions.append(PositionPlan(unit, title, tuple(sorted(roles)), person.loc))
 
@@ -125,6 +133,7 @@ def _province(demo: DemoOrg, province: str) -> None:
     demo.person(province, "省长", LEADER, tags=("flood",))
     demo.staff(province, 2, "副省长")
     office, emergency, farming = (demo.unit(name, Level.PROVINCE, province) for name in DEPARTMENTS)
+    demo.name_desk(province, office)
     demo.person(office, "主任", LEADER, ADMIN, tags=("flood",))
     demo.staff(office, 2, "副主任")
     demo.person(office, "文书", CLERK, tags=("clerks",))
@@ -141,6 +150,7 @@ def _city(demo: DemoOrg, city: str, office_name: str, counties: dict[str, list[s
     demo.person(city, head, LEADER, tags=("flood",))
     demo.person(city, f"副{head}", LEADER)
     office = demo.unit(office_name, Level.CITY, city)
+    demo.name_desk(city, office)
     demo.person(office, "主任", LEADER, ADMIN)
     demo.person(office, "副主任", LEADER)
     demo.person(office, "文书", CLERK, tags=("clerks",))
@@ -156,6 +166,7 @@ def _county(demo: DemoOrg, county: str, townships: list[str]) -> None:
     demo.person(county, head, LEADER, tags=("flood", *meitan))
     demo.person(county, f"副{head}", LEADER)
     office = demo.unit(f"{name}人民政府办公室", Level.COUNTY, county)
+    demo.name_desk(county, office)
     demo.person(office, "主任", LEADER, ADMIN, tags=("flood",))
     demo.person(office, "文书", CLERK, tags=("clerks", *meitan))
     demo.staff(office, demo.rng.randint(1, 2))
@@ -209,7 +220,7 @@ async def load_demo(*, settings: Settings) -> str:
     passwords = Passwords(time_cost=settings.argon2_time_cost,
                           memory_kib=settings.argon2_memory_kib)
     summary = await do_import_org(demo.plan, passwords=passwords, source="demo")
-    return _logins(demo, summary)
+    return _logins(demo, summary) + "\n" + await tell_stories(settings)
 
 
 async def load_demo_if_empty(*, settings: Settings) -> str:

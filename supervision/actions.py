@@ -104,6 +104,7 @@ async def _create(
         await schedule_reminders(task)
         work.audit("task.create", "task", task.id, title=task.title, due_at=isoformat(task.due_at),
                    lead=[plan.lead.type, plan.lead.id], parent_id=task.parent_id,
+                   origin_unit_id=plan.origin.id, acting_unit_id=task.acting_unit_id,
                    people={str(pid): role for pid, (role, _) in sorted(plan.roles.items())})
         await notify(work, task, "assigned", by=actor.id)
         if parent:
@@ -121,6 +122,7 @@ async def _insert(actor: Actor, draft: TaskCreate, plan: Plan, parent: Task | No
         source_id=str(source.id) if source and source.id is not None else None,
         source_title=source.title if source else None, parent_id=parent.id if parent else None,
         creator_id=actor.id, origin_unit_id=plan.origin.id, origin_path=plan.origin.path,
+        acting_unit_id=plan.acting.id if plan.acting else None,
         lead_type=plan.lead.type, lead_id=plan.lead.id, unit_id=plan.unit.id,
         path=plan.unit.path, due_at=draft.due_at, original_due_at=draft.due_at,
         created_at=utcnow(),

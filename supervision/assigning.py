@@ -5,8 +5,11 @@ Rules (each refusal a clear problem):
   must hold a position somewhere (their unit is where the task is counted).
 - One lead (牵头/主办): given as `lead`, or the only assignee; the others assist (协办).
 - A top-level task is assigned from a unit where the creator holds `leader` or `unit_admin`, to
-  units and people within that unit's subtree (system administrators: from anywhere, the
-  assigning unit being the assignees' nearest common unit); otherwise 403.
+  units and people within that unit's subtree; failing that, by a leader or unit admin of a
+  government's desk (its 办公厅/办公室) in the government's name, to units and people within
+  the government's subtree (代政府督办, `directory.routing` R6: the government is the assigning
+  unit, the desk is recorded as acting for it); system administrators: from anywhere, the
+  assigning unit being the assignees' nearest common unit; otherwise 403.
 - A sub-task is split off by a lead assignee of the parent, once signed for, to units and people
   under the parent's responsible unit, due no later than the parent.
 - The due time lies in the future.
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from core.clock import isoformat, utcnow
 from core.errors import Conflict, Forbidden, Unprocessable, field_error
 from directory.auth import Actor
+from directory.desks import acting_for
 from directory.models import Person, Unit
 from supervision.models import Task
 from supervision.parties import OVERSIGHT_ROLES, home_units, is_lead, role_paths, unit_handlers
@@ -33,6 +37,7 @@ class Plan:
     origin: Unit
     unit: Unit  # the responsible unit: the lead unit, or the lead person's unit
     lead: LeadIn
+    acting: Unit | None = None  # the desk assigning in the origin's name (代政府督办)
     roles: dict[int, tuple[str, int | None]] = field(default_factory=dict)  # person → role, via
 
 
@@ -48,11 +53,11 @@ async def plan_task(actor: Actor, draft: TaskCreate, parent: Task | None) -> Pla
     homes = await _homes(draft.assignees.people)
     lead = _lead(draft)
     paths = [u.path for u in units.values()] + [u.path for u in homes.values()]
-    origin = await _parent_origin(actor, draft, parent, paths) if parent else (
+    origin, acting = (await _parent_origin(actor, draft, parent, paths), None) if parent else (
         await _issuing_unit(actor, paths)
     )
     responsible = units[lead.id] if lead.type == "unit" else homes[lead.id]
-    plan = Plan(origin=origin, unit=responsible, lead=lead)
+    plan = Plan(origin=origin, unit=responsible, lead=lead, acting=acting)
     await _resolve(plan, units, list(homes))
     return plan
 
@@ -94,18 +99,25 @@ def _lead(draft: TaskCreate) -> LeadIn:
     raise invalid(["lead"], msg, "lead_required")
 
 
-async def _issuing_unit(actor: Actor, paths: list[str]) -> Unit:
-    """The deepest unit the actor leads or administers that holds every assignee."""
+async def _issuing_unit(actor: Actor, paths: list[str]) -> tuple[Unit, Unit | None]:
+    """The deepest unit the actor leads or administers that holds every assignee; else the
+    deepest government the actor's desk may act for (with that desk)."""
     fitting = [
         (uid, path) for uid, path in await role_paths(actor.id, OVERSIGHT_ROLES)
         if all(within(p, [path]) for p in paths)
     ]
     if fitting:
         uid, _ = max(fitting, key=lambda item: len(item[1]))
-        return await Unit.get(id=uid)
+        return await Unit.get(id=uid), None
+    acting = [(g, desk) for g, desk in await acting_for(actor.id)
+              if all(within(p, [g.path]) for p in paths)]
+    if acting:
+        government, desk = max(acting, key=lambda item: len(item[0].path))
+        return await Unit.get(id=government.id), await Unit.get(id=desk)
     if actor.is_admin:
-        return await Unit.get(id=_common_unit(paths))
-    raise Forbidden("You may assign tasks only within a unit you lead or administer.")
+        return await Unit.get(id=_common_unit(paths)), None
+    raise Forbidden("You may assign tasks only within a unit you lead or administer, or for "
+                    "the government whose office (办公厅/办公室) you lead.")
 
 
 def _common_unit(paths: list[str]) -> int:

@@ -7,6 +7,8 @@
 | `task.progressed` | assignees, supervisors | a progress report (进展反馈) |
 | `task.submitted` | assignees, supervisors | the completion report with evidence (办结报告) |
 | `task.accepted` / `task.rejected` | assignees, supervisors | the supervisor's review (办结 / 退回) |
+| `task.closed` | assignees, supervisors | its source was finished (a 收文's 办结): done |
+| `task.continued` | assignees, supervisors | its source was finished, the work goes on (持续办理) |
 | `task.extension_requested` / `task.extension_decided` | assignees, supervisors | 延期申请 / 审批 |
 | `task.cancelled` | assignees, supervisors | 撤销 (sub-tasks too) |
 | `task.urged` | assignees | 催办, with the supervisor's message |

@@ -14,7 +14,10 @@ class Task(Model):
     `path` is the materialised path of the responsible unit (the lead unit, or the lead person's
     unit), copied when the task is assigned, since units do not move. Statistics for a unit and
     everything under it are then one prefix scan over it. `lineage` is the task's own path in the
-    decomposition tree (`/3/8/21/`), and `origin_unit` the unit that assigned it (交办单位).
+    decomposition tree (`/3/8/21/`), and `origin_unit` the unit that assigned it (交办单位);
+    `acting_unit` the government's desk that assigned it in the government's name (代政府督办:
+    `directory.routing` R6), so the task is attributed to both. `continuing` marks a task whose
+    source was finished (a 收文's 办结) while the handler said the work goes on.
     """
 
     id = fields.IntField(primary_key=True)
@@ -36,6 +39,9 @@ class Task(Model):
         "directory.Unit", related_name="assigned_tasks", on_delete=fields.RESTRICT
     )
     origin_path = fields.CharField(max_length=255)
+    acting_unit: fields.ForeignKeyNullableRelation[Unit] = fields.ForeignKeyField(
+        "directory.Unit", related_name="acted_tasks", null=True, on_delete=fields.RESTRICT
+    )
     lead_type = fields.CharField(max_length=8)  # unit | person
     lead_id = fields.IntField()
     unit: fields.ForeignKeyRelation[Unit] = fields.ForeignKeyField(
@@ -54,10 +60,12 @@ class Task(Model):
     last_urged_at = fields.DatetimeField(null=True)
     percent = fields.SmallIntField(default=0)  # the lead's own last report
     rollup_percent = fields.SmallIntField(null=True)  # from the sub-tasks, if any
+    continuing = fields.BooleanField(default=False)
 
     parent_id: int | None
     creator_id: int
     origin_unit_id: int
+    acting_unit_id: int | None
     unit_id: int
 
     class Meta:

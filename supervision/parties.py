@@ -5,10 +5,14 @@ Decisions encoded here:
   `clerk` (分管领导 and 文书, who sign for incoming work in practice), not to everyone in it: a
   county office of two hundred must not all be pinged for each task. A unit where nobody holds
   either role (a small village committee) gets it addressed to all its people instead, so that
-  someone can sign for it. A unit with nobody at all cannot be assigned a task.
-- The supervisors of a task are its creator and the `unit_admin`s of the unit that assigned it.
+  someone can sign for it. A unit with nobody at all cannot be assigned a task. A unit that names
+  a document desk (a government's 办公室) also has the desk's clerks sign for it, as they do for
+  its documents (`directory.routing` R1).
+- The supervisors of a task are its creator and the `unit_admin`s of the unit that assigned it,
+  and of the desk that assigned it in its government's name (代政府督办, R6).
 - Oversight (seeing the ledger and statistics of a unit and its subtree) belongs to system
-  administrators and to people holding `unit_admin` or `leader` in that unit or above it.
+  administrators and to people holding `unit_admin` or `leader` in that unit or above it, or in
+  the desk of such a unit (R7).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import cast
 
+from directory.desks import oversight_roots
 from directory.models import Person, Position, Unit
 from directory.policy import Role
 from supervision.models import Task, TaskAssignee
@@ -27,15 +32,21 @@ OVERSIGHT_ROLES = frozenset({Role.UNIT_ADMIN, Role.LEADER})
 async def unit_handlers(unit_ids: Iterable[int]) -> dict[int, list[int]]:
     """For each unit, the people a task addressed to it goes to (see the module docstring)."""
     ids = list(unit_ids)
-    rows = await Position.filter(unit_id__in=ids, person__active=True).values(
-        "unit_id", "person_id", "roles"
-    )
+    desks = dict(await Unit.filter(id__in=ids, desk_id__not_isnull=True)
+                 .values_list("id", "desk_id")) if ids else {}
+    rows = await Position.filter(unit_id__in=[*ids, *desks.values()], person__active=True)\
+        .values("unit_id", "person_id", "roles")
     everyone: dict[int, set[int]] = {uid: set() for uid in ids}
     handlers: dict[int, set[int]] = {uid: set() for uid in ids}
     for row in rows:
-        everyone[row["unit_id"]].add(row["person_id"])
-        if HANDLER_ROLES & set(row["roles"] or []):
-            handlers[row["unit_id"]].add(row["person_id"])
+        roles = set(row["roles"] or [])
+        if row["unit_id"] in everyone:
+            everyone[row["unit_id"]].add(row["person_id"])
+            if HANDLER_ROLES & roles:
+                handlers[row["unit_id"]].add(row["person_id"])
+        for uid in (u for u, desk in desks.items() if desk == row["unit_id"]):
+            if Role.CLERK in roles:
+                handlers[uid].add(row["person_id"])
     return {uid: sorted(handlers[uid] or everyone[uid]) for uid in ids}
 
 
@@ -56,7 +67,7 @@ async def role_paths(person_id: int, roles: frozenset[str]) -> list[tuple[int, s
 
 
 async def oversight_paths(person: Person) -> list[str]:
-    return [path for _, path in await role_paths(person.id, OVERSIGHT_ROLES)]
+    return await oversight_roots(person.id)
 
 
 async def admin_unit_ids(person_id: int) -> list[int]:
@@ -64,8 +75,10 @@ async def admin_unit_ids(person_id: int) -> list[int]:
 
 
 async def supervisor_ids(task: Task) -> set[int]:
-    """The creator and the unit admins of the unit that assigned the task."""
-    positions = await Position.filter(unit_id=task.origin_unit_id, person__active=True).values(
+    """The creator and the unit admins of the unit that assigned the task (and of the desk
+    that assigned it for its government)."""
+    units = [task.origin_unit_id, *([task.acting_unit_id] if task.acting_unit_id else [])]
+    positions = await Position.filter(unit_id__in=units, person__active=True).values(
         "person_id", "roles"
     )
     admins = {p["person_id"] for p in positions if Role.UNIT_ADMIN in (p["roles"] or [])}

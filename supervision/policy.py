@@ -3,11 +3,18 @@
 The lifecycle of a task (督办事项), after the municipal cycle 立项交办 → 签收 → 办理 → 进展反馈 →
 办结报告 → 复核 → 办结:
 
-    assigned ──receive──▶ accepted ──report──▶ in_progress ──submit──▶ submitted ──accept──▶ done
+    assigned ──receive──▶ received ──report──▶ in_progress ──submit──▶ submitted ──accept──▶ done
                              │                    ▲   │                    │
                              └──────submit────────┼───┘                    │
                                                   └───────reject───────────┘
     any state but done/cancelled ──cancel──▶ cancelled
+    any state but done/cancelled ──close──▶ done          (its source's 办结, e.g. a 收文's)
+
+Each state name means one thing: `received` is signed for (签收), `done` is finished (办结) —
+reached by `accept` (the supervisor's review of the completion report, 复核通过) or by `close`
+(the record that opened the task was finished: a 收文's 办结 closes the 督办 it opened). When
+the handler says the work goes on past that 办结, `continue` leaves the state as it is and the
+task is marked `continuing`; it stays open (and overdue when late) in every statistic.
 
 Extension requests (延期申请), urging (催办) and decomposition (分解) leave the state as it is but
 are allowed only in some states, by some party. `MOVES` is the whole table.
@@ -27,23 +34,25 @@ DEFAULT_YELLOW_DAYS = 3
 
 class TaskState(StrEnum):
     ASSIGNED = "assigned"  # 已交办, waiting to be signed for
-    ACCEPTED = "accepted"  # 已签收
+    RECEIVED = "received"  # 已签收
     IN_PROGRESS = "in_progress"  # 办理中
     SUBMITTED = "submitted"  # 办结报告 submitted, waiting for review (复核)
     DONE = "done"  # 办结 (accepted by the supervisor)
     CANCELLED = "cancelled"  # 撤销
 
 
-OPEN_STATES = frozenset({TaskState.ASSIGNED, TaskState.ACCEPTED, TaskState.IN_PROGRESS})
+OPEN_STATES = frozenset({TaskState.ASSIGNED, TaskState.RECEIVED, TaskState.IN_PROGRESS})
 ACTIVE_STATES = OPEN_STATES | {TaskState.SUBMITTED}  # neither done nor cancelled
-WORKING_STATES = frozenset({TaskState.ACCEPTED, TaskState.IN_PROGRESS})
+WORKING_STATES = frozenset({TaskState.RECEIVED, TaskState.IN_PROGRESS})
 
 
 class Party(StrEnum):
-    """Who may make a move: the lead assignees (承办人) or the supervisors (督办人)."""
+    """Who may make a move: the lead assignees (承办人), the supervisors (督办人), or the record
+    the task came from (its source: whoever that record's own rules let finish it)."""
 
     LEAD = "lead"
     SUPERVISOR = "supervisor"
+    SOURCE = "source"
 
 
 class Move(StrEnum):
@@ -57,6 +66,8 @@ class Move(StrEnum):
     DECIDE_EXTENSION = "decide_extension"  # 延期审批
     URGE = "urge"  # 催办
     CANCEL = "cancel"  # 撤销
+    CLOSE = "close"  # 办结 of the source closes the task
+    CONTINUE = "continue"  # the source is finished, the work goes on (持续办理)
 
 
 @dataclass(frozen=True)
@@ -67,7 +78,7 @@ class Rule:
 
 
 MOVES: dict[Move, Rule] = {
-    Move.RECEIVE: Rule(frozenset({TaskState.ASSIGNED}), TaskState.ACCEPTED, Party.LEAD),
+    Move.RECEIVE: Rule(frozenset({TaskState.ASSIGNED}), TaskState.RECEIVED, Party.LEAD),
     Move.REPORT: Rule(WORKING_STATES, TaskState.IN_PROGRESS, Party.LEAD),
     Move.DECOMPOSE: Rule(WORKING_STATES, None, Party.LEAD),
     Move.SUBMIT: Rule(WORKING_STATES, TaskState.SUBMITTED, Party.LEAD),
@@ -77,6 +88,8 @@ MOVES: dict[Move, Rule] = {
     Move.DECIDE_EXTENSION: Rule(ACTIVE_STATES, None, Party.SUPERVISOR),
     Move.URGE: Rule(OPEN_STATES, None, Party.SUPERVISOR),
     Move.CANCEL: Rule(ACTIVE_STATES, TaskState.CANCELLED, Party.SUPERVISOR),
+    Move.CLOSE: Rule(ACTIVE_STATES, TaskState.DONE, Party.SOURCE),
+    Move.CONTINUE: Rule(ACTIVE_STATES, None, Party.SOURCE),
 }
 
 

@@ -3,7 +3,8 @@
 Who may see a task (everyone else gets 404, as if it did not exist):
 - system administrators;
 - its creator and its assignees (lead and assisting);
-- people with oversight (`unit_admin` or `leader`) of the responsible unit or a unit above it;
+- people with oversight (`unit_admin` or `leader`) of the responsible unit or a unit above it,
+  or of the desk (办公厅/办公室) of such a unit (`directory.routing` R7);
 - whoever may see a task above it in the decomposition tree: a task's sub-tasks are part of it,
   so the city office that assigned a task follows it down to the townships.
 """
@@ -105,7 +106,7 @@ async def mine_q(actor: Actor) -> Q:
     supervised = Q(creator_id=actor.id)
     admin_units = await admin_unit_ids(actor.id)
     if admin_units:
-        supervised |= Q(origin_unit_id__in=admin_units)
+        supervised |= Q(origin_unit_id__in=admin_units) | Q(acting_unit_id__in=admin_units)
     return Q(id__in=assigned) | supervised
 
 

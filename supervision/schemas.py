@@ -18,7 +18,7 @@ Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 FileIds = Annotated[list[Id], Field(max_length=50)]
 Priority = Literal["normal", "high", "urgent"]  # 一般 / 重要 / 紧急
 Status = Literal[
-    "assigned", "accepted", "in_progress", "submitted", "done", "cancelled", "open", "overdue"
+    "assigned", "received", "in_progress", "submitted", "done", "cancelled", "open", "overdue"
 ]
 
 
@@ -144,11 +144,15 @@ class TaskPublic(BaseModel):
     overdue: bool
     due_at: datetime
     progress: int
-    percent: int
+    percent: int  # the same figure as `progress`
+    reported_percent: int  # the lead's own last report (进展反馈)
     rollup_percent: int | None
+    continuing: bool
     parent_id: int | None
     unit: Named
     origin_unit: Named
+    acting_unit: Named | None
+    assigned_by: str
     lead: dict[str, Any]
     source: dict[str, Any] | None
 

@@ -18,7 +18,8 @@ def timing(task: Task) -> Timing:
 
 
 def progress(task: Task) -> int:
-    """The task's progress: 100 when done, else its sub-tasks' if it has any, else its own."""
+    """The task's progress, the one figure shown as both `progress` and `percent`: 100 when
+    done, else its sub-tasks' if it has any, else the lead's last report (`reported_percent`)."""
     if task.state == TaskState.DONE:
         return 100
     return int(task.rollup_percent if task.rollup_percent is not None else task.percent)
@@ -31,15 +32,18 @@ def summary(task: Task, now: datetime | None = None) -> dict[str, Any]:
     return {
         "id": task.id, "title": task.title, "state": task.state, "priority": task.priority,
         "light": lit.value if lit else None, "overdue": is_overdue(timing(task), now),
-        "due_at": task.due_at, "progress": progress(task), "percent": task.percent,
-        "rollup_percent": task.rollup_percent, "parent_id": task.parent_id,
-        "unit_id": task.unit_id, "lead": {"type": task.lead_type, "id": task.lead_id},
+        "due_at": task.due_at, "progress": progress(task), "percent": progress(task),
+        "reported_percent": task.percent, "rollup_percent": task.rollup_percent,
+        "parent_id": task.parent_id, "unit_id": task.unit_id,
+        "lead": {"type": task.lead_type, "id": task.lead_id}, "continuing": task.continuing,
+        "origin_unit_id": task.origin_unit_id, "acting_unit_id": task.acting_unit_id,
     }
 
 
 async def tasks_public(tasks: list[Task]) -> list[dict[str, Any]]:
     """Ledger rows: the summary with names of the units and lead, and the task's dates."""
-    units = await _unit_names({t.unit_id for t in tasks} | {t.origin_unit_id for t in tasks})
+    units = await _unit_names({t.unit_id for t in tasks} | {t.origin_unit_id for t in tasks}
+                              | {t.acting_unit_id for t in tasks if t.acting_unit_id})
     leads = await _lead_names(tasks)
     now = utcnow()
     return [_row(task, units, leads, now) for task in tasks]
@@ -54,12 +58,21 @@ def _row(
         **base,
         "unit": {"id": task.unit_id, "name": units.get(task.unit_id, "")},
         "origin_unit": {"id": task.origin_unit_id, "name": units.get(task.origin_unit_id, "")},
+        "acting_unit": {"id": task.acting_unit_id, "name": units.get(task.acting_unit_id, "")}
+        if task.acting_unit_id else None,
+        "assigned_by": assigned_by(units.get(task.origin_unit_id, ""),
+                                   units.get(task.acting_unit_id or 0)),
         "source": _source(task), "created_at": task.created_at,
         "original_due_at": task.original_due_at, "received_at": task.received_at,
         "submitted_at": task.submitted_at, "finished_at": task.finished_at,
         "cancelled_at": task.cancelled_at, "late_seconds": task.late_seconds,
         "creator_id": task.creator_id,
     }
+
+
+def assigned_by(origin: str, acting: str | None) -> str:
+    """交办单位 as shown: the government, and the desk acting for it (`贵州省（办公厅代）`)."""
+    return f"{origin}（{acting}代）" if acting else origin
 
 
 def _source(task: Task) -> dict[str, Any] | None:

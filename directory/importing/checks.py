@@ -17,6 +17,7 @@ def check_plan(plan: OrgPlan, errors: Problems) -> None:
     _place_units(units, errors)
     for unit in units.values():
         _check_parent(unit, units, errors)
+        _check_desk(unit, units, errors)
     for person in _unique(plan.people, "username", errors).values():
         _check_positions(person, units, errors)
     _unique(plan.groups, "name", errors)
@@ -69,6 +70,31 @@ def _check_parent(unit: UnitPlan, units: dict[str, UnitPlan], errors: Problems) 
         _check_level(unit, parent.level, errors)
     if unit.anchor is None:
         _check_depth(unit, unit.chain, errors)
+
+
+def _check_desk(unit: UnitPlan, units: dict[str, UnitPlan], errors: Problems) -> None:
+    """A desk is a unit of the file under this one at its level; desks do not chain
+    (`directory.routing` R8)."""
+    if unit.desk is None:
+        return
+    desk = units.get(unit.desk)
+    if desk is None:
+        errors.add(unit.loc, "desk", f"desk {show(unit.desk)} is not defined")
+    elif desk is unit or not _under(desk, unit, units):
+        errors.add(unit.loc, "desk", f"desk {show(unit.desk)} is not a unit under {unit.ref}")
+    elif desk.level != unit.level:
+        errors.add(unit.loc, "desk", f"desk {show(unit.desk)} is not at the unit's own level")
+    elif desk.desk is not None or any(u.desk == unit.ref for u in units.values()):
+        errors.add(unit.loc, "desk", "desks do not chain: a desk names no desk of its own")
+
+
+def _under(unit: UnitPlan, ancestor: UnitPlan, units: dict[str, UnitPlan]) -> bool:
+    node, seen = unit, 0
+    while isinstance(node.parent, str) and node.parent in units and seen <= len(units):
+        node, seen = units[node.parent], seen + 1
+        if node is ancestor:
+            return True
+    return False
 
 
 def _check_level(unit: UnitPlan, parent_level: int, errors: Problems) -> None:

@@ -21,8 +21,8 @@ CSV_COLUMNS = {
     "person": ("username", "display_name", "password", "unit", "title", "roles"),
     "group": ("name", "username"),
 }
-HEADER = ("type", "ref", "name", "level", "parent", "username", "display_name", "password",
-          "unit", "title", "roles")
+HEADER = ("type", "ref", "name", "level", "parent", "desk", "username", "display_name",
+          "password", "unit", "title", "roles")
 
 
 class _CsvPlan:

@@ -19,7 +19,7 @@ UNIT_ID = re.compile(r"#([0-9]{1,10})")
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
 MIN_PASSWORD = 8
 LIMITS = {"name": 128, "display_name": 64, "title": 64}
-UNIT_FIELDS = ("ref", "name", "level", "parent")
+UNIT_FIELDS = ("ref", "name", "level", "parent", "desk")
 LABEL_LEVELS = {label: level for level, label in LEVEL_LABELS.items()}
 
 
@@ -104,11 +104,20 @@ def _roles(raw: Mapping[str, Any], loc: Loc, errors: Problems) -> tuple[str, ...
     return tuple(sorted(roles & set(Role.ALL)))
 
 
+def _desk(raw: Mapping[str, Any], loc: Loc, errors: Problems) -> str | None:
+    desk = _unit_ref(raw, "desk", loc, errors, required=False)
+    if isinstance(desk, int):
+        errors.add(loc, "desk", "desk must be the ref of a unit in this file (its office)")
+        return None
+    return desk
+
+
 def read_unit(raw: Mapping[str, Any], loc: Loc, errors: Problems) -> UnitPlan:
     return UnitPlan(
         ref=_ref(raw, loc, errors), name=read_text(raw, "name", loc, errors),
         level=_level(raw, loc, errors),
         parent=_unit_ref(raw, "parent", loc, errors, required=False), loc=loc,
+        desk=_desk(raw, loc, errors),
     )
 
 

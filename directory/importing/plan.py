@@ -52,6 +52,7 @@ class UnitPlan:
     loc: Loc
     chain: int = 0  # depth within the file: 1 when the parent is outside it; -1 on a cycle
     anchor: int | None = None  # the existing unit this unit's branch hangs from
+    desk: str | None = None  # the ref of its document desk (办公室/办公厅), a unit in the file
 
 
 @dataclass(eq=False)

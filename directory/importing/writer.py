@@ -65,6 +65,9 @@ async def _write(plan: OrgPlan, hashes: dict[str, str], existing: dict[int, Unit
                  source: str) -> None:
     async with atomic() as work:
         placed = await _insert_units(plan.units, existing)
+        for unit in plan.units:
+            if unit.desk is not None:
+                await Unit.filter(id=placed[unit.ref].id).update(desk_id=placed[unit.desk].id)
         ids = await _insert_people(plan.people, hashes)
         await Position.bulk_create(_positions(plan.people, ids, placed), batch_size=CHUNK)
         outsiders = await person_ids({m for g in plan.groups for m in g.members} - ids.keys())

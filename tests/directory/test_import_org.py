@@ -125,6 +125,8 @@ async def test_import_org_example_builds_tree_people_and_groups(
         ("墨冲镇", "文书", ["clerk"], True), ("良和村第一网格", "网格员", [], False)]
     leader = await Position.get(person__username="liuqiang")
     assert leader.roles == ["leader", "unit_admin"]
+    county = await Unit.get(name="都匀市").prefetch_related("desk")
+    assert county.desk is not None and county.desk.name == "都匀市人民政府办公室"
     assert passwords(settings).verify(wangfang.password_hash, "change-me-2026")
     group = await Group.get(name="防汛工作专班").prefetch_related("owner")
     assert group.owner.username == "liuqiang"
@@ -190,7 +192,7 @@ async def test_import_org_json_problems_name_their_field(settings: Settings) -> 
         await import_org_file(path, settings=settings)
 
     assert failed.value.errors == [
-        'units[1]: unknown field "x" (use ref, name, level, parent)',
+        'units[1]: unknown field "x" (use ref, name, level, parent, desk)',
         "units[1].name: name has 129 characters (at most 128)",
         'people[0].positions[0].unit: unit "zz" is not defined',
         'groups[0].owner: "ghost" is neither in the file nor an active person in the database',
@@ -275,6 +277,24 @@ async def test_import_org_refuses_level_above_parent(settings: Settings) -> None
     ]
 
 
+def test_parse_org_refuses_a_desk_that_is_not_an_office_under_the_unit() -> None:
+    units = [{"ref": "c", "name": "某县", "level": 3, "desk": "t"},
+             {"ref": "o", "name": "某县办公室", "level": 3, "parent": "c", "desk": "x"},
+             {"ref": "t", "name": "某镇", "level": 4, "parent": "c"},
+             {"ref": "n", "name": "邻县", "level": 3, "desk": "o"},
+             {"ref": "m", "name": "某市", "level": 2, "desk": "#5"}]
+
+    with pytest.raises(ImportFailed) as failed:
+        parse_org(json.dumps({"units": units}), fmt="json")
+
+    assert failed.value.errors == [
+        "units[0].desk: desk \"t\" is not at the unit's own level",
+        "units[1].desk: desk \"x\" is not defined",
+        "units[3].desk: desk \"o\" is not a unit under n",
+        "units[4].desk: desk must be the ref of a unit in this file (its office)",
+    ]
+
+
 def test_parse_org_reports_loops_and_too_deep_branches() -> None:
     units = [{"ref": "x", "name": "甲", "level": 1, "parent": "y"},
              {"ref": "y", "name": "乙", "level": 1, "parent": "x"}]
@@ -332,6 +352,19 @@ async def test_load_demo_builds_province_with_working_logins(settings: Settings)
     assert await Group.all().count() == 4
     assert sum("unit_admin" in post.roles for post in await Position.all()) >= 3
     await assert_paths_consistent()
+    # the stories: a 市长批示 on a 收文, a 转发 to the counties, an 办公厅督办
+    from documents.models import Delivery, Document
+    from supervision.models import Task
+
+    assert "wangjun" in text and "办公厅督办" in text
+    instructed = await Delivery.get(instructed_by_id__not_isnull=True)
+    assert instructed.instructed_by_id == (await Person.get(username="wangjun")).id
+    forward = await Document.get(forwards_id__not_isnull=True, source_id=None)
+    assert (forward.doc_number or "").startswith("遵府办发")
+    assert await Document.filter(source_id=forward.id).count() == 3
+    acting = await Task.get(acting_unit_id__not_isnull=True).prefetch_related("origin_unit")
+    assert acting.origin_unit.name == "贵州省" and acting.creator_id == (
+        await Person.get(username="liuqiang")).id
     assert (await verify_chain()).ok
 
 

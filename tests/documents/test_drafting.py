@@ -184,3 +184,21 @@ async def test_a_deadline_that_has_passed_since_does_not_block_other_edits(
     finally:
         clock.offset = timedelta(0)
     assert edited["version"] == 2 and edited["overdue"] is True
+
+
+async def test_a_document_without_a_body_cannot_be_signed_or_issued(
+    office: MakeOffice, officials: MakeOfficial,
+) -> None:
+    unit = await office()
+    drafter, signer = await officials(unit), await officials(unit, ["leader"])
+    bare = await drafter.client.create_document(unit, "notice", "无正文的通知",
+                                                signer_id=signer.id)
+    await refused(drafter.client.submit_document(bare["id"]), 422, "empty-body")
+    empty = await drafter.client.upload_file(b"", "empty.txt", "text/plain")
+    await drafter.client.edit_document(bare["id"], body_file_id=empty["id"])
+    await refused(drafter.client.submit_document(bare["id"]), 422, "empty-body")
+    document = await draft(drafter, unit, signer_id=signer.id)
+    await drafter.client.submit_document(document["id"])  # under sign-off, the body stays
+    await refused(drafter.client.edit_document(document["id"], body_file_id=None), 422,
+                  "empty-body")
+    assert (await drafter.client.get_document(document["id"]))["state"] == "reviewing"

@@ -114,6 +114,7 @@ async def test_a_request_walks_from_draft_to_archive_across_two_units(
 
     # 办结 by the lead handler, 答复 to the sender, 归档 at both ends
     await works_head.client.complete_handling(incoming["id"], "已拨付防汛资金二百万元")
+    assert (await works_head.client.get(f"/v1/tasks/{task_id}"))["state"] == "done"
     answer_file = await upload_text(city_clerk, "关于拨付防汛资金的复函", "复函.txt")
     await city_clerk.client.answer_document(incoming["id"], "经研究，同意拨付",
                                             file_ids=[answer_file["id"]])
@@ -154,8 +155,9 @@ async def test_a_request_walks_from_draft_to_archive_across_two_units(
     assert heard[city_clerk.id] == [
         "document.delivered", "approval.decided", "approval.completed", "document.instructed",
         "document.completed"]
-    assert heard[city_leader.id] == ["approval.pending", "task.assigned", "document.completed"]
-    assert heard[works_head.id] == ["task.assigned", "document.assigned"]
+    assert heard[city_leader.id] == ["approval.pending", "task.assigned", "task.closed",
+                                     "document.completed"]
+    assert heard[works_head.id] == ["task.assigned", "document.assigned", "task.closed"]
     assert heard[stranger.id] == []
     for outsider in (stranger, reviewer):
         await refused(outsider.client.get_document(incoming["id"]), 404)

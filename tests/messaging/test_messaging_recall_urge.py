@@ -38,6 +38,24 @@ async def test_recall_message_inside_the_window_removes_the_content_everywhere(
         assert entry.actor_id == sender.id
 
 
+async def test_recall_message_no_longer_counts_as_unread(
+    server: Server, admin: TongbanClient, org: Org
+) -> None:
+    async with people(server, admin, org.county, 2) as (sender, other):
+        group = await group_of(sender, [other])
+        first = await sender.client.send_message(group["id"], "第一条")
+        second = await sender.client.send_message(group["id"], "发错了")
+        await sender.client.send_message(group["id"], "第三条")
+        await sender.client.recall_message(second["id"])
+        assert (await other.client.get_conversation(group["id"]))["unread_count"] == 2
+        [listed] = [c for c in (await other.client.list_conversations())["items"]
+                    if c["id"] == group["id"]]
+        assert listed["unread_count"] == 2
+        assert (await other.client.mark_read(group["id"], first["seq"]))["unread_count"] == 1
+        await sender.client.recall_message(first["id"])  # already read: nothing changes
+        assert (await other.client.get_conversation(group["id"]))["unread_count"] == 1
+
+
 async def test_recall_message_outside_the_window_is_409_but_owners_may(
     server: Server, admin: TongbanClient, org: Org
 ) -> None:

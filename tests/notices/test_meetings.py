@@ -50,6 +50,24 @@ async def test_checkin_with_the_current_code_counts_and_a_late_one_is_marked_lat
     assert await audit_actions(sent["id"]) == ["notice.publish", "notice.checkin", "notice.checkin"]
 
 
+async def test_nobody_counts_as_absent_before_the_meeting_starts(
+    server: Server, county: County
+) -> None:
+    sent = await make_meeting(county, people=["town_a", "town_b"], starts_in=timedelta(hours=1))
+    before = await county.clerk.notice_stats(sent["id"])
+    assert before["totals"]["absent"] == 0 and before["totals"]["expected"] == 2
+    assert all(unit["lists"]["absent"] == [] for unit in before["units"])
+    assert (await county.clerk.notice_recipients(sent["id"], status="absent"))["items"] == []
+    clock.advance(timedelta(hours=1, seconds=1))
+    try:
+        after = await county.clerk.notice_stats(sent["id"])
+        listed = await county.clerk.notice_recipients(sent["id"], status="absent")
+    finally:
+        clock.offset = timedelta(0)
+    assert after["meeting_started"] and after["totals"]["absent"] == 2
+    assert len(listed["items"]) == 2
+
+
 async def test_checkin_accepts_the_previous_code_but_not_an_expired_or_wrong_one(
     server: Server, county: County
 ) -> None:

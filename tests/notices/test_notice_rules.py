@@ -55,12 +55,11 @@ def test_checkin_window_and_lateness() -> None:
     assert times.is_late(start + timedelta(minutes=5, seconds=1))
 
 
-def test_only_time_or_place_asks_for_confirmation_again() -> None:
-    assert needs_reconfirmation(["title", "location"])
-    assert not needs_reconfirmation(["title", "agenda", "body"])
+def test_only_a_time_change_asks_for_confirmation_again() -> None:
+    assert needs_reconfirmation(["title", "starts_at"]) and needs_reconfirmation(["ends_at"])
+    assert not needs_reconfirmation(["title", "location", "online_url", "agenda", "body"])
 
 
-def test_csv_cells_never_become_formulas() -> None:
-    assert cell("rsvp_reason", "=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert cell("rsvp", "decline") == "请假"
-    assert cell("late", True) == "是" and cell("late", False) == "" and cell("read_at", None) == ""
+def test_csv_cells_show_answers_and_flags_in_words() -> None:
+    assert cell("rsvp", "decline") == "请假" and cell("rsvp", "not_named") == "单位未派"
+    assert cell("late", True) == "是" and cell("late", False) == "" and cell("read_at", None) is None

@@ -56,7 +56,7 @@ async def test_rsvp_attend_decline_and_substitute_change_the_statistics_exactly(
 ) -> None:
     sent = await make_meeting(county, people=["town_a", "town_b", "village"],
                               starts_in=timedelta(days=1))
-    deputy = await make_person(admin, county.ids["town_b"], display_name="副镇长")
+    deputy = await make_person(admin, county.ids["village"], display_name="村副主任")
     attendee, decliner, sender = [await county.client(server, n)
                                   for n in ("town_a", "town_b", "village")]
     await attendee.rsvp(sent["id"], "attend")
@@ -101,6 +101,26 @@ async def test_a_substitute_becomes_a_recipient_with_the_same_rights(
         await deputy.rsvp(sent["id"], "substitute", substitute_id=deputy_person["id"])
     assert twice.value.status == 422
     await deputy.aclose()
+
+
+async def test_a_substitute_comes_from_the_recipients_unit_invited_or_not(
+    server: Server, admin: TongbanClient, county: County
+) -> None:
+    sent = await make_meeting(county, people=["town_a", "village", "town_b"],
+                              starts_in=timedelta(days=1))
+    town_a, town_b = await county.client(server, "town_a"), await county.client(server, "town_b")
+    with pytest.raises(ApiError) as outside:  # someone of another township
+        await town_b.rsvp(sent["id"], "substitute", substitute_id=county.id("town_a"))
+    assert outside.value.status == 422
+    assert outside.value.errors[0]["type"] == "substitute_outside_unit"
+    # the village head is invited already, and of a unit under town_a: they stand in
+    answered = await town_a.rsvp(sent["id"], "substitute", substitute_id=county.id("village"))
+    assert answered["substitute_id"] == county.id("village")
+    stand_in = (await (await county.client(server, "village")).get_notice(sent["id"]))["receipt"]
+    assert stand_in["rsvp"] == "attend" and stand_in["substitute_for_id"] is not None
+    totals = (await county.clerk.notice_stats(sent["id"]))["totals"]
+    assert (totals["total"], totals["substituted"], totals["substitutes"], totals["expected"]) \
+        == (3, 1, 1, 2)
 
 
 async def test_rsvp_after_the_deadline_is_409(server: Server, county: County) -> None:

@@ -224,7 +224,9 @@ async def test_lights_follow_the_due_times(story: Story) -> None:
 
 async def test_progress_rolls_up_to_the_parents(story: Story) -> None:
     s = story
-    shown = {k: (await s.client("sup").get_task(s.tasks[k]))["progress"] for k in s.tasks}
+    tasks = {k: await s.client("sup").get_task(s.tasks[k]) for k in s.tasks}
+    assert all(t["percent"] == t["progress"] for t in tasks.values())  # one figure, two names
+    shown = {k: t["progress"] for k, t in tasks.items()}
     # RA: (done 100 + 40) / 2; RB and RD: their only township is done; R: (70 + 100 + 100) / 3.
     assert shown == {"R": 90, "RA": 70, "RB": 100, "RD": 100,
                      "RA1": 100, "RA2": 40, "RB1": 100, "RD1": 100}
@@ -295,8 +297,10 @@ async def test_ledger_exports_csv_with_bom(story: Story) -> None:
     by_id = {int(row[0]): row for row in rows[1:]}
     assert sorted(by_id) == ids(s, *s.tasks)
     assert by_id[s.tasks["RA2"]][3:6] == ["办理中", "红灯", "是"]
-    assert by_id[s.tasks["RD1"]][3] == "已办结" and float(by_id[s.tasks["RD1"]][15]) > 48
-    assert by_id[s.tasks["R"]][17] == "instruction: 省领导批示"
+    assert by_id[s.tasks["RD1"]][3] == "已办结" and float(by_id[s.tasks["RD1"]][16]) > 48
+    assert by_id[s.tasks["R"]][18] == "领导批示：省领导批示"
+    due = datetime.fromisoformat(by_id[s.tasks["RA2"]][10])  # Beijing time, offset written out
+    assert due.utcoffset() == timedelta(hours=8)
     overdue = await s.client("city_head").export_tasks(unit=s.world.units["C"], overdue=True)
     assert len(list(csv.reader(io.StringIO(overdue.decode("utf-8-sig"))))) == 2
 

@@ -25,28 +25,32 @@ def at(state: TaskState, due_in: timedelta, submitted: timedelta | None = None,
 
 
 @pytest.mark.parametrize("move, before, after", [
-    (Move.RECEIVE, S.ASSIGNED, S.ACCEPTED),
-    (Move.REPORT, S.ACCEPTED, S.IN_PROGRESS),
+    (Move.RECEIVE, S.ASSIGNED, S.RECEIVED),
+    (Move.REPORT, S.RECEIVED, S.IN_PROGRESS),
     (Move.REPORT, S.IN_PROGRESS, S.IN_PROGRESS),
-    (Move.SUBMIT, S.ACCEPTED, S.SUBMITTED),
+    (Move.SUBMIT, S.RECEIVED, S.SUBMITTED),
     (Move.SUBMIT, S.IN_PROGRESS, S.SUBMITTED),
     (Move.ACCEPT, S.SUBMITTED, S.DONE),
     (Move.REJECT, S.SUBMITTED, S.IN_PROGRESS),
     (Move.CANCEL, S.SUBMITTED, S.CANCELLED),
     (Move.URGE, S.ASSIGNED, S.ASSIGNED),
-    (Move.DECOMPOSE, S.ACCEPTED, S.ACCEPTED),
+    (Move.DECOMPOSE, S.RECEIVED, S.RECEIVED),
     (Move.REQUEST_EXTENSION, S.IN_PROGRESS, S.IN_PROGRESS),
     (Move.DECIDE_EXTENSION, S.SUBMITTED, S.SUBMITTED),
+    (Move.CLOSE, S.ASSIGNED, S.DONE),
+    (Move.CLOSE, S.SUBMITTED, S.DONE),
+    (Move.CONTINUE, S.IN_PROGRESS, S.IN_PROGRESS),
 ])
 def test_next_state_follows_the_lifecycle(move: Move, before: TaskState, after: TaskState) -> None:
     assert next_state(move, before) == after
 
 
 @pytest.mark.parametrize("move, state", [
-    (Move.RECEIVE, S.ACCEPTED), (Move.REPORT, S.ASSIGNED), (Move.SUBMIT, S.ASSIGNED),
+    (Move.RECEIVE, S.RECEIVED), (Move.REPORT, S.ASSIGNED), (Move.SUBMIT, S.ASSIGNED),
     (Move.ACCEPT, S.IN_PROGRESS), (Move.REJECT, S.DONE), (Move.CANCEL, S.DONE),
     (Move.CANCEL, S.CANCELLED), (Move.URGE, S.SUBMITTED), (Move.URGE, S.DONE),
     (Move.DECOMPOSE, S.ASSIGNED), (Move.REQUEST_EXTENSION, S.SUBMITTED),
+    (Move.CLOSE, S.CANCELLED), (Move.CONTINUE, S.DONE),
 ])
 def test_next_state_refuses_moves_the_state_does_not_allow(move: Move, state: TaskState) -> None:
     with pytest.raises(IllegalMove):
@@ -58,6 +62,16 @@ def test_moves_are_made_by_the_party_that_owns_them() -> None:
     assert lead == {Move.RECEIVE, Move.REPORT, Move.DECOMPOSE, Move.SUBMIT,
                     Move.REQUEST_EXTENSION}
     assert not any(rule.target == S.DONE and rule.party == Party.LEAD for rule in MOVES.values())
+    assert {m for m, rule in MOVES.items() if rule.party == Party.SOURCE} == {Move.CLOSE,
+                                                                            Move.CONTINUE}
+
+
+def test_state_names_mean_one_thing_each() -> None:
+    """签收 is `received`; only `done` means finished, whichever move reached it."""
+    assert next_state(Move.RECEIVE, S.ASSIGNED) == S.RECEIVED
+    assert {rule.target for move, rule in MOVES.items() if move in (Move.ACCEPT, Move.CLOSE)} \
+        == {S.DONE}
+    assert "accepted" not in {state.value for state in TaskState}
 
 
 def test_finished_tasks_take_no_move_at_all() -> None:
@@ -72,7 +86,7 @@ def test_finished_tasks_take_no_move_at_all() -> None:
     (at(S.IN_PROGRESS, timedelta(days=3, seconds=1)), Light.GREEN),
     (at(S.IN_PROGRESS, timedelta(days=3)), Light.YELLOW),
     (at(S.ASSIGNED, timedelta(0)), Light.YELLOW),
-    (at(S.ACCEPTED, timedelta(seconds=-1)), Light.RED),
+    (at(S.RECEIVED, timedelta(seconds=-1)), Light.RED),
     (at(S.SUBMITTED, timedelta(days=-1), submitted=timedelta(days=-2)), Light.GREEN),
     (at(S.SUBMITTED, timedelta(days=1), submitted=timedelta(0)), Light.GREEN),
     (at(S.SUBMITTED, timedelta(days=-2), submitted=timedelta(days=-1)), Light.RED),
@@ -140,7 +154,7 @@ def test_urging_waits_an_hour() -> None:
 def test_rollup_is_the_mean_of_the_sub_tasks_done_counting_full() -> None:
     assert rollup_percent([]) is None
     assert rollup_percent([(S.DONE, 0), (S.IN_PROGRESS, 40)]) == 70
-    assert rollup_percent([(S.CANCELLED, 0), (S.ACCEPTED, 10)]) == 10
+    assert rollup_percent([(S.CANCELLED, 0), (S.RECEIVED, 10)]) == 10
     assert rollup_percent([(S.CANCELLED, 0)]) is None
 
 

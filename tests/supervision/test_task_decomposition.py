@@ -84,7 +84,7 @@ async def test_submit_waits_for_the_sub_tasks(world: World) -> None:
     _, county, township = await chain(w)
     error = await refused(w["ca"].client.complete_task(county, "完成"))
     assert error.status == 409
-    assert (await w["ca"].client.get_task(county))["state"] == "accepted"
+    assert (await w["ca"].client.get_task(county))["state"] == "received"
     await w["ta"].client.complete_task(township, "完成")
     await w["ca"].client.accept_task(township)
     assert (await w["ca"].client.complete_task(county, "完成"))["state"] == "submitted"

@@ -72,9 +72,11 @@ async def test_lifecycle_moves_are_recorded_audited_and_evented(world: World) ->
     tid = task["id"]
     start = await mark(w["sup"])
     received = await w["clerk"].client.receive_task(tid)
-    assert received["state"] == "accepted" and received["received_at"]
+    assert received["state"] == "received" and received["received_at"]
     entry = await w["clerk"].client.report_progress(tid, 30, "已完成摸底")
     assert entry["kind"] == "progress" and entry["percent"] == 30
+    reported = await w["clerk"].client.get_task(tid)
+    assert (reported["progress"], reported["percent"], reported["reported_percent"]) == (30, 30, 30)
     done = await w["clerk"].client.complete_task(tid, "已全部完成")
     assert done["state"] == "submitted"
     back = await w["sup"].client.reject_task(tid, "佐证材料不全")
@@ -82,7 +84,8 @@ async def test_lifecycle_moves_are_recorded_audited_and_evented(world: World) ->
     await w["head"].client.complete_task(tid, "补充了材料")
     accepted = await w["sup"].client.accept_task(tid, "同意办结")
     assert accepted["state"] == "done" and accepted["light"] is None
-    assert accepted["late_seconds"] == 0 and accepted["progress"] == 100
+    assert accepted["late_seconds"] == 0 and accepted["progress"] == accepted["percent"] == 100
+    assert accepted["reported_percent"] == 30  # the lead's own last report, kept as it was
     kinds = [e["kind"] for e in about(await events_of(w["sup"], start), tid)]
     assert kinds == ["task.received", "task.progressed", "task.submitted", "task.rejected",
                      "task.submitted", "task.accepted"]
@@ -117,7 +120,7 @@ async def test_moves_of_the_wrong_party_are_403_and_of_the_wrong_state_409(world
     with pytest.raises(ApiError) as caught:
         await w["sup"].client.accept_task(tid)  # nothing submitted
     assert caught.value.status == 409
-    assert (await w["sup"].client.get_task(tid))["state"] == "accepted"
+    assert (await w["sup"].client.get_task(tid))["state"] == "received"
 
 
 async def test_create_task_refuses_bad_assignments_with_clear_problems(world: World) -> None:
@@ -161,7 +164,7 @@ async def test_lead_and_assisting_units_get_their_roles(world: World) -> None:
     with pytest.raises(ApiError) as caught:  # assisting people see the task but do not act
         await w["other_clerk"].client.receive_task(task["id"])
     assert caught.value.status == 403
-    assert (await w["county_clerk"].client.receive_task(task["id"]))["state"] == "accepted"
+    assert (await w["county_clerk"].client.receive_task(task["id"]))["state"] == "received"
 
 
 async def test_create_task_with_the_same_idempotency_key_returns_the_first(world: World) -> None:

@@ -273,6 +273,16 @@ class TongbanClient(
         body |= {"unit_id": unit_id, **_present(position=position, roles=roles)}
         return await self._object("POST", "/v1/org/people", body)
 
+    async def unit_routing(self, unit_id: Id) -> Json:
+        """Who serves a unit: its document desk (办公室/办公厅) and the clerks who work it, its
+        leaders by position, and the units it serves as desk."""
+        return await self._object("GET", f"/v1/org/units/{unit_id}/routing")
+
+    async def set_unit_desk(self, unit_id: Id, desk_unit_id: Id | None) -> Json:
+        """Admins: name the unit's document desk (a unit under it at its level), or none."""
+        return await self._object("PUT", f"/v1/org/units/{unit_id}/desk",
+                                  {"desk_unit_id": desk_unit_id})
+
     async def create_group(self, name: str, member_ids: list[Id]) -> Json:
         body = {"name": name, "member_ids": member_ids}
         return await self._object("POST", "/v1/org/groups", body)

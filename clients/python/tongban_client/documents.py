@@ -159,10 +159,21 @@ class DocumentsApi(ApiBase):
                 "assisting_people": list(assisting_people), "note": note}
         return await self._object("POST", f"/v1/documents/{document_id}/assign", body)
 
-    async def complete_handling(self, document_id: Id, result: str) -> Json:
-        """办结."""
+    async def complete_handling(self, document_id: Id, result: str, *,
+                                continues: bool = False) -> Json:
+        """办结: closes the 督办 task the 承办 opened, unless `continues` (the work goes on)."""
         return await self._object("POST", f"/v1/documents/{document_id}/complete",
-                                  {"result": result})
+                                  {"result": result, "continues": continues})
+
+    async def forward_document(self, document_id: Id, main_units: Sequence[Id], *,
+                               text: str | None = None, idempotency_key: str | None = None,
+                               **elements: Any) -> Json:
+        """转发: a new draft of the receiving unit that carries this received document (its
+        files and number) to units under it; `text` is the forward's own words, or give
+        `body_file_id`. Also `cc_units`, `attachment_ids`, `title`, `doc_type`, `signer_id`,
+        `urgency`, `deadline`, `note`."""
+        body = {"main_units": list(main_units), **_given(text=text, **elements)}
+        return await self._keyed(f"/v1/documents/{document_id}/forward", body, idempotency_key)
 
     async def answer_document(self, document_id: Id, text: str, *,
                               file_ids: Sequence[Id] = ()) -> Json:

@@ -94,6 +94,16 @@ class NoticesApi(ApiBase):
         body = _present(answer=answer, reason=reason, substitute_id=substitute_id)
         return await self._object("POST", f"/v1/notices/{notice_id}/rsvp", body)
 
+    async def reply_for_unit(self, notice_id: Id, unit_id: Id, attendees: list[Id],
+                             note: str = "") -> Json:
+        """单位回执: the unit's contact names who attends for the unit (anyone of it)."""
+        return await self._object("PUT", f"/v1/notices/{notice_id}/units/{unit_id}/reply",
+                                  {"attendees": list(attendees), "note": note})
+
+    async def unit_reply(self, notice_id: Id, unit_id: Id) -> Json:
+        """A unit's 回执 (its contact, or the publisher)."""
+        return await self._object("GET", f"/v1/notices/{notice_id}/units/{unit_id}/reply")
+
     async def check_in(self, notice_id: Id, code: str) -> Json:
         """Check in (签到) with the code shown on the organiser's device."""
         return await self._object("POST", f"/v1/notices/{notice_id}/checkin", {"code": code})
@@ -110,7 +120,8 @@ class NoticesApi(ApiBase):
         return await self._object("POST", f"/v1/notices/{notice_id}/corrections", body)
 
     async def change_meeting(self, notice_id: Id, note: str, **meeting: Any) -> Json:
-        """Publisher: move a meeting in time or place (attendees are asked to confirm again)."""
+        """Publisher: move a meeting in time (attendees are asked to confirm again) or place
+        (they are told; their confirmations and answers stay)."""
         return await self.correct_notice(notice_id, note, meeting=_times(meeting))
 
     async def withdraw_notice(self, notice_id: Id, reason: str) -> Json:

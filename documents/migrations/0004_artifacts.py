@@ -5,7 +5,7 @@ from json import dumps, loads
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('directory', '0001_initial'), ('documents', '0002_search')]
+    dependencies = [('documents', '0003_forwarding_and_stand_ins')]
 
     initial = False
 
