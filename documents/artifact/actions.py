@@ -94,9 +94,9 @@ async def _store(document: Document, rendered: Rendered, *, serial: str, actor: 
             exported = await StoredFile.create(
                 owner_id=actor.id, name=name + ".ofd", content_type=OFD_TYPE, size=ofd.size,
                 sha256=ofd.sha256, path=ofd_path)
-            await DocumentFile.bulk_create([
-                DocumentFile(document_id=document.id, file_id=stored.id, role="issued"),
-                DocumentFile(document_id=document.id, file_id=exported.id, role="issued_ofd")])
+            # The PDF is one of the document's files (转发 carries it); the OFD export is
+            # reached through the artifact only, so it never travels as a second original.
+            await DocumentFile.create(document_id=document.id, file_id=stored.id, role="issued")
             artifact = await Artifact.create(
                 document_id=document.id, file_id=stored.id, ofd_file_id=exported.id,
                 sha256=pdf.sha256, size=pdf.size, pages=rendered.pages,
