@@ -27,15 +27,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from fontTools.cffLib.transforms import desubroutinizeCharString
-from fontTools.fontBuilder import FontBuilder
-from fontTools.misc.psCharStrings import T2CharString
-from fontTools.pens.recordingPen import DecomposingRecordingPen
-from fontTools.pens.ttGlyphPen import TTGlyphPen
-from fontTools.ttLib import TTCollection, TTFont
-from fontTools.ttLib.tables._g_l_y_f import Glyph as TTGlyph
+from typing import TYPE_CHECKING
 
 from documents.artifact.glyphstore import GlyphStore
+
+if TYPE_CHECKING:  # fontTools is imported where fonts are first read, not at start-up
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.ttLib import TTFont
 
 log = logging.getLogger(__name__)
 MISSING = "〓"  # 缺字 mark: drawn for a character that no face has
@@ -101,6 +99,8 @@ class Face:
     def font(self) -> TTFont:
         with self._lock:
             if self._font is None:
+                from fontTools.ttLib import TTFont
+
                 # From memory: a lazily read font would keep its file open for the process.
                 data = io.BytesIO(self.path.read_bytes())
                 self._font = TTFont(data, fontNumber=self.index, lazy=True)
@@ -164,11 +164,18 @@ class Face:
         outline, advance, lsb = stored
         if self.is_cff:
             return Glyph(outline, advance, lsb)
+        from fontTools.ttLib.tables._g_l_y_f import Glyph as TTGlyph
+
         glyph = TTGlyph(outline)
         glyph.expand(None)  # a simple (decomposed) glyph needs no table to expand
         return Glyph(glyph, advance, lsb)
 
     def _extract(self, name: str) -> Glyph:
+        from fontTools.cffLib.transforms import desubroutinizeCharString
+        from fontTools.misc.psCharStrings import T2CharString
+        from fontTools.pens.recordingPen import DecomposingRecordingPen
+        from fontTools.pens.ttGlyphPen import TTGlyphPen
+
         font = self._font
         assert font is not None
         self._new.append(name)
@@ -213,6 +220,8 @@ class Subset:
 
     def build(self) -> bytes:
         """The subset as an OpenType (CFF) or TrueType font file."""
+        from fontTools.fontBuilder import FontBuilder
+
         face, upm = self.face, self.face.units_per_em
         glyphs = {char: face.glyph(char) for char in self.gids}
         order = [".notdef", *(f"g{gid}" for gid in self.gids.values())]
@@ -241,6 +250,9 @@ class Subset:
 
 def _setup_outlines(builder: FontBuilder, face: Face, outlines: dict[str, Any],
                     upm: int) -> None:
+    from fontTools.misc.psCharStrings import T2CharString
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
     if face.is_cff:
         charstrings = {".notdef": T2CharString(program=[upm, "endchar"])}
         charstrings |= {name: T2CharString(bytecode=code) for name, code in outlines.items()}
@@ -296,6 +308,8 @@ def _member(path: Path, wanted: str) -> int:
     """The index of the collection member whose name carries `wanted` (SC, CN), else 0."""
     if path.suffix.lower() not in (".ttc", ".otc") or not wanted:
         return 0
+    from fontTools.ttLib import TTCollection
+
     collection = TTCollection(io.BytesIO(path.read_bytes()), lazy=True)
     names = [font["name"].getDebugName(4) or "" for font in collection.fonts]
     for index, name in enumerate(names):

@@ -15,9 +15,10 @@ import math
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageChops, ImageDraw, ImageFont
+if TYPE_CHECKING:  # Pillow and pdfium load on the first preview, not at start-up
+    from PIL import Image, ImageFont
 
 WIDTHS = (480, 720, 960, 1280)
 DEFAULT_WIDTH = 960
@@ -47,6 +48,8 @@ def page_image(pdf_path: Path, *, sha256: str, page: int, width: int,
     """Page `page` (1-based) at `width` pixels, from the cache or rendered into it."""
     import pypdfium2 as pdfium  # heavy: loaded on first use, not at start-up
 
+    from PIL import Image
+
     path = _cached(cache_root, sha256, page, width)
     if path.exists():
         with Image.open(path) as image:
@@ -69,6 +72,8 @@ def page_image(pdf_path: Path, *, sha256: str, page: int, width: int,
 
 @cache
 def _font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(path, size, index=index)
 
 
@@ -76,6 +81,8 @@ def _font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
 def _mask(text: str, width: int, height: int, font_path: str, font_index: int) -> Image.Image:
     """Where the watermark's ink goes on a page of this size (kept: one viewer pages through
     a document within the same minute)."""
+    from PIL import Image, ImageChops, ImageDraw
+
     size = max(14, width // 40)
     font = _font(font_path, font_index, size)
     left, top, right, bottom = font.getbbox(text)
@@ -95,6 +102,8 @@ def _mask(text: str, width: int, height: int, font_path: str, font_index: int) -
 def watermark(image: Image.Image, text: str, *, font_path: Path, font_index: int) -> bytes:
     """The page with `text` tiled diagonally over it in translucent grey, as JPEG (the text is
     also in the JPEG comment)."""
+    from PIL import Image
+
     mask = _mask(text, image.width, image.height, str(font_path), font_index)
     composed = Image.composite(Image.new("RGB", image.size, (96, 96, 96)), image, mask)
     out = io.BytesIO()

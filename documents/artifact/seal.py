@@ -8,8 +8,7 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import dataclass
-
-from PIL import Image, ImageStat
+from typing import Any
 
 from core.errors import Unprocessable, UnsupportedMediaType, field_error
 
@@ -48,6 +47,8 @@ def check_seal(data: bytes) -> SealImage:
                       "seal-size")
     if not 0.8 <= width / height <= 1.25:
         raise refused("The seal image must be about square.", "seal-shape")
+    from PIL import Image  # Pillow: loaded on the first seal, not at start-up
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
@@ -61,7 +62,9 @@ def check_seal(data: bytes) -> SealImage:
     return SealImage(width, height)
 
 
-def _check_pixels(rgba: Image.Image) -> None:
+def _check_pixels(rgba: Any) -> None:
+    from PIL import ImageStat
+
     small = rgba.resize((64, 64))
     alpha = small.getchannel("A")
     counts = alpha.histogram()  # pixels per alpha value
