@@ -200,6 +200,10 @@ def _outline_bytes(glyph: Glyph) -> bytes:
     return bytes(glyph.outline.compile(None, recalcBBoxes=False))
 
 
+_BUILT: dict[tuple[int, tuple[tuple[str, int], ...]], bytes] = {}
+_BUILT_LOCK = threading.Lock()
+
+
 @dataclass
 class Subset:
     """The glyphs of one face that one document uses, numbered from 1 in order of first use."""
@@ -219,7 +223,20 @@ class Subset:
                 for char, gid in self.gids.items()}
 
     def build(self) -> bytes:
-        """The subset as an OpenType (CFF) or TrueType font file."""
+        """The subset as an OpenType (CFF) or TrueType font file (the same glyphs of the same
+        face give the same bytes, so the PDF and the OFD of one document build it once)."""
+        key = (id(self.face), tuple(self.gids.items()))
+        with _BUILT_LOCK:
+            if key in _BUILT:
+                return _BUILT[key]
+        data = self._build()
+        with _BUILT_LOCK:
+            _BUILT[key] = data
+            while len(_BUILT) > 16:
+                _BUILT.pop(next(iter(_BUILT)))
+        return data
+
+    def _build(self) -> bytes:
         from fontTools.fontBuilder import FontBuilder
 
         face, upm = self.face, self.face.units_per_em
