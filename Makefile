@@ -17,7 +17,8 @@ $(BIN)/python:
 install: $(BIN)/python system-deps
 	$(BIN)/pip install --quiet -e . -e 'clients/python[verify]'
 
-install-test: $(BIN)/python system-deps
+install-test: $(BIN)/python
+	bash scripts/system-deps.sh  # Chromium for the console's browser tests, CJK fonts
 	$(BIN)/pip install --quiet -e '.[test,postgres,redis]' -e 'clients/python[verify]'
 
 demo: install

@@ -12,6 +12,7 @@ from typing import Any
 from approvals.events import URGENCY
 from core.errors import BadRequest
 from core.http import decode_cursor
+from core.jsonutil import loads
 
 
 def encode_inbox_cursor(values: list[Any]) -> str:
@@ -22,7 +23,7 @@ def encode_inbox_cursor(values: list[Any]) -> str:
 def inbox_cursor(cursor: str) -> tuple[int, datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        urgency, due, last = json.loads(raw)
+        urgency, due, last = loads(raw)
         found = int(urgency), datetime.fromisoformat(due), _row_id(int(last))
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
         raise _bad_cursor() from exc

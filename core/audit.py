@@ -74,9 +74,12 @@ class ChainReport:
     reason: str | None = None
 
 
-async def verify_chain(batch: int = 2000) -> ChainReport:
-    """Recompute every hash in order; name the first entry that was edited or follows a deletion."""
+async def verify_chain(batch: int = 2000, *, after: AuditEntry | None = None) -> ChainReport:
+    """Recompute every hash in order (from the start, or from the entry after `after`); name
+    the first entry that was edited or follows a deletion."""
     prev, expected_seq, checked, last_id = GENESIS, 1, 0, 0
+    if after is not None:
+        prev, expected_seq, last_id = after.hash, after.seq + 1, after.id
     while True:
         rows = await AuditEntry.filter(id__gt=last_id).order_by("id").limit(batch)
         if not rows:

@@ -22,6 +22,7 @@ class Bus(Protocol):
     async def disconnect(self) -> None: ...
     async def publish(self, message: str) -> None: ...
     def subscribe(self) -> AsyncIterator[str]: ...
+    async def ping(self) -> None: ...
 
 
 class MemoryBus:
@@ -35,6 +36,9 @@ class MemoryBus:
 
     async def disconnect(self) -> None:
         self._queues.clear()
+
+    async def ping(self) -> None:
+        """Always reachable: it is this process."""
 
     async def publish(self, message: str) -> None:
         for queue in list(self._queues):
@@ -81,6 +85,12 @@ class RedisBus:
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None
+
+    async def ping(self) -> None:
+        """Raises unless Redis answers (readiness check)."""
+        if self._redis is None:
+            raise ConnectionError("the Redis bus is not connected")
+        await self._redis.ping()
 
     async def publish(self, message: str) -> None:
         try:

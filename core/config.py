@@ -43,6 +43,23 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     feed_poll_seconds: float = 1.0
+    # Operations (see README, "Operations"): feed retention, /metrics access, logs, shutdown.
+    feed_retention_days: int = 90
+    metrics_allow: tuple[str, ...] = ("127.0.0.0/8", "::1")
+    metrics_token: str = ""
+    log_format: str = "auto"
+    log_level: str = "info"
+    shutdown_grace_seconds: float = 20.0
+    audit_key_file: Path | None = None  # None: data_dir / "audit-signing.key"
+    audit_checkpoint_dir: Path | None = None  # scheduled checkpoints go here (off if None)
+    audit_checkpoint_seconds: int = 3600
+    audit_verifier_key: str = ""  # checks checkpoints where the signing key is not at hand
+    parse_seconds: float = 10.0  # one parse of an uploaded file (files.bounded)
+    parse_memory_mib: int = 1024  # address space of the parsing worker process
+    parse_inflated_mib: int = 64  # an archive (.docx) inflated
+    header_timeout_seconds: float = 10.0  # a request head, from its first byte
+    body_timeout_seconds: float = 10.0  # between two chunks of a request body
+    trusted_proxies: tuple[str, ...] = field(default_factory=tuple)  # may set X-Forwarded-For
     fonts_dir: Path | None = None  # licensed faces for issued documents; None: data_dir/fonts
     ca_passphrase: str = ""  # encrypts CA and unit keys at rest; empty: derived from secret
     ca_auto: bool = True  # create the CA and a unit's certificate when first needed
@@ -51,13 +68,19 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+def storage_location() -> tuple[Path, str]:
+    """The data folder and the database URL, read without creating anything (a restore needs
+    an empty folder left empty)."""
+    data_dir = Path(_env("DATA_DIR", "./data")).resolve()
+    return data_dir, _env("DATABASE_URL", f"sqlite://{data_dir / 'tongban.sqlite3'}")
+
+
 def load_settings() -> Settings:
     """Read the environment; generate and keep a secret key under the data folder if none is set."""
-    data_dir = Path(_env("DATA_DIR", "./data")).resolve()
-    default_db = f"sqlite://{data_dir / 'tongban.sqlite3'}"
+    data_dir, database_url = storage_location()
     return Settings(
         data_dir=data_dir,
-        database_url=_env("DATABASE_URL", default_db),
+        database_url=database_url,
         bus_url=_env("BUS_URL", "memory://"),
         secret_key=_env("SECRET_KEY", "") or _stored_secret(data_dir),
         issuer=_env("ISSUER", "tongban"),
@@ -72,10 +95,31 @@ def load_settings() -> Settings:
         login_attempts_per_address=_int("LOGIN_ATTEMPTS_PER_ADDRESS", 30),
         argon2_time_cost=_int("ARGON2_TIME_COST", 3),
         argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),
+        feed_retention_days=_int("FEED_RETENTION_DAYS", 90),
+        metrics_allow=_list("METRICS_ALLOW", "127.0.0.0/8,::1"),
+        metrics_token=_env("METRICS_TOKEN", ""),
+        log_format=_env("LOG_FORMAT", "auto"),
+        log_level=_env("LOG_LEVEL", "info"),
+        shutdown_grace_seconds=float(_env("SHUTDOWN_GRACE_SECONDS", "20")),
+        audit_key_file=_path("AUDIT_KEY_FILE"),
+        audit_checkpoint_dir=_path("AUDIT_CHECKPOINT_DIR"),
+        audit_checkpoint_seconds=_int("AUDIT_CHECKPOINT_SECONDS", 3600),
+        audit_verifier_key=_env("AUDIT_VERIFIER_KEY", ""),
+        parse_seconds=float(_env("PARSE_SECONDS", "10")),
+        parse_memory_mib=_int("PARSE_MEMORY_MIB", 1024),
+        parse_inflated_mib=_int("PARSE_INFLATED_MIB", 64),
+        header_timeout_seconds=float(_env("HEADER_TIMEOUT_SECONDS", "10")),
+        body_timeout_seconds=float(_env("BODY_TIMEOUT_SECONDS", "10")),
+        trusted_proxies=_list("TRUSTED_PROXIES", ""),
         fonts_dir=Path(_env("FONTS_DIR", str(data_dir / "fonts"))).resolve(),
         ca_passphrase=_env("CA_PASSPHRASE", ""),
         ca_auto=_env("CA_AUTO", "1").lower() not in ("0", "false", "no", "off"),
     )
+
+
+def _path(name: str) -> Path | None:
+    value = _env(name, "")
+    return Path(value).resolve() if value else None
 
 
 def _stored_secret(data_dir: Path) -> str:

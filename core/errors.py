@@ -28,7 +28,7 @@ class ApiError(Exception):
         self.errors = errors
         self.headers = headers or {}
         if slug:
-            self.slug = slug
+            self.slug = slug.replace("_", "-")  # problem types are hyphenated, always
         if title:
             self.title = title
 

@@ -21,7 +21,9 @@ from tortoise.functions import Max
 from core.bus import Bus
 from core.clock import isoformat
 from core.jsonutil import loads
+from core.metrics import FEED_LAG
 from core.models import Event
+from core.retention import check_resume
 from core.tx import StoredEvent
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ async def page_for(person_id: int, *, after: int, limit: int) -> dict[str, Any]:
     """The HTTP form of the feed: events after `after` and the id to resume from."""
     head = await head_id()  # taken first, so nothing committed meanwhile is jumped over
     events = await read_for(await audiences_of(person_id), after=after, upto=head, limit=limit)
+    await check_resume(after, head=head)  # after the read: see core.retention
     resume = events[-1].id if len(events) == limit else max(head, after)
     return {"events": [event.as_public() for event in events], "last_event_id": resume}
 
@@ -144,7 +147,9 @@ class FeedPump:
         while True:
             await asyncio.sleep(self.poll_seconds)
             try:
-                if await head_id() > self.cursor:
+                head = await head_id()
+                FEED_LAG.set(max(0, head - self.cursor))
+                if head > self.cursor:
                     await self.catch_up()
             except Exception:
                 log.exception("feed poll failed")

@@ -14,8 +14,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core.errors import ApiError, BadRequest, PayloadTooLarge, UnsupportedMediaType, Unprocessable
-from core.jsonutil import dumps, loads
+from core.errors import (
+    ApiError, BadRequest, MethodNotAllowed, NotFound, PayloadTooLarge, Unprocessable,
+    UnsupportedMediaType,
+)
+from core.inputs import INT64_MAX, check_values, checked_id, decode_json
+from core.jsonutil import dumps
 
 M = TypeVar("M", bound=BaseModel)
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -64,19 +68,21 @@ async def parse_json(request: Request, model: type[M]) -> M:
     if content_type not in ("application/json", "") and not content_type.endswith("+json"):
         raise UnsupportedMediaType("Send the body as application/json.")
     limit = getattr(request.app.state, "json_limit", JSON_LIMIT_DEFAULT)
-    raw = await read_body(request, limit)
-    try:
-        data = loads(raw.decode("utf-8")) if raw else {}
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BadRequest(f"The body is not valid JSON: {exc}", slug="malformed-json") from exc
-    return validate(model, data)
+    raw = await read_body(request, limit) or b"{}"
+    decode_json(raw)  # syntax, depth, text and integer range, before the model sees it
+    try:  # strict, as JSON: no 0 for false nor false for 0, no "5" for 5; ISO times as text
+        return model.model_validate_json(raw, strict=True)
+    except ValidationError as exc:
+        raise Unprocessable("Some fields are not valid.", errors=field_errors(exc)) from exc
 
 
 def validate(model: type[M], data: Any) -> M:
     try:
-        return model.model_validate(data)
+        found = model.model_validate(data)
     except ValidationError as exc:
         raise Unprocessable("Some fields are not valid.", errors=field_errors(exc)) from exc
+    check_values(found.model_dump())  # e.g. a query's 2^64 parsed into an int
+    return found
 
 
 def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
@@ -87,19 +93,35 @@ def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
 
 
 def parse_query(request: Request, model: type[M]) -> M:
-    return validate(model, dict(request.query_params))
+    """Validate the query string against `model` (text, so "5" is 5 and "true" is true)."""
+    params = dict(request.query_params)
+    check_values(params)
+    return validate(model, params)
 
 
 def path_int(request: Request, name: str) -> int:
     """A numeric path parameter; anything else is a record that cannot exist (404)."""
-    from core.errors import NotFound
-
     value = request.path_params.get(name)
-    if isinstance(value, int):
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and checked_id(value) is not None:
         return value
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
-        return int(value)
+    methods = allowed_methods(request, unless_bound=str(value))
+    if methods:  # `PATCH /v1/documents/series`: a route that exists, not a record that doesn't
+        raise MethodNotAllowed("This route does not take that method.",
+                               headers={"Allow": ", ".join(sorted(methods))})
     raise NotFound()
+
+
+def allowed_methods(request: Request, *, unless_bound: str | None = None) -> set[str]:
+    """The methods of every route at this path (for `Allow`), leaving out the routes that
+    would take `unless_bound` as a path parameter."""
+    path, methods = request.scope.get("path", ""), set[str]()
+    for candidate in request.app.router.routes:
+        found = candidate.path_regex.match(path) if isinstance(candidate, Route) else None
+        if found and (unless_bound is None or unless_bound not in found.groupdict().values()):
+            methods |= candidate.methods or set()
+    return methods
 
 
 def encode_cursor(value: int | str) -> str:
@@ -112,9 +134,13 @@ def decode_cursor(cursor: str | None) -> int | None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+        text = base64.urlsafe_b64decode(padded.encode()).decode()
+        value = int(text) if text.isascii() and text.isdigit() else None
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("The cursor is not valid.", slug="invalid-cursor") from exc
+    if value is None or value > INT64_MAX:
+        raise BadRequest("The cursor is not valid.", slug="invalid-cursor")
+    return value
 
 
 def page(items: list[Any], *, limit: int, key: Callable[[Any], int]) -> dict[str, Any]:

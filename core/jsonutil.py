@@ -33,4 +33,9 @@ def canonical(value: Any) -> str:
     )
 
 
-loads = json.loads
+def loads(text: str | bytes) -> Any:
+    """`json.loads`, with nesting too deep for the stack reported as the ValueError it is."""
+    try:
+        return json.loads(text)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc

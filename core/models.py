@@ -79,3 +79,29 @@ class IdempotentReply(Model):
     class Meta:
         table = "core_idempotent_reply"
         unique_together = (("person_id", "key", "route"),)
+
+
+class FeedHorizon(Model):
+    """How far retention has cut the feed: every event with `id <= pruned_through` is gone.
+
+    One row (id 1), created by migration 0003. It is raised in the same transaction as each batch
+    of deletions, and a resume reads it after reading its events, so a reader either gets the
+    events it asked for or learns that they are gone (`core.retention`), never a silent gap.
+    """
+
+    id = fields.IntField(primary_key=True)
+    pruned_through = fields.BigIntField(default=0)
+    pruned_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "core_feed_horizon"
+class LimitCounter(Model):
+    """Tries counted in a fixed window for one key (`login:acct:…`), shared by every process;
+    see `core.ratelimit.SharedLimit`."""
+
+    name = fields.CharField(max_length=200, primary_key=True)
+    hits = fields.IntField()
+    reset_at = fields.FloatField()  # epoch seconds at which the window ends and counting restarts
+
+    class Meta:
+        table = "core_limit_counter"

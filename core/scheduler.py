@@ -20,6 +20,7 @@ from tortoise.expressions import Q
 
 from core.clock import utcnow
 from core.jsonutil import dumps, loads
+from core.metrics import JOB_LAG, JOBS_OVERDUE, JOBS_RUN
 from core.models import Job
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ class Scheduler:
         due = await Job.filter(
             Q(lease_until=None) | Q(lease_until__lt=now), state="pending", due_at__lte=now
         ).order_by("due_at").limit(limit)
+        JOBS_OVERDUE.set((now - due[0].due_at).total_seconds() if due else 0)
         ran = 0
         for job in due:
             if await self._claim(job, now):
@@ -102,14 +104,17 @@ class Scheduler:
 
     async def _run(self, job: Job) -> None:
         handler = _handlers.get(job.name)
+        JOB_LAG.observe(max(0.0, (utcnow() - job.due_at).total_seconds()))
         try:
             if handler is None:
                 raise LookupError(f"no handler for job {job.name!r}")
             await handler(loads(job.payload))
         except Exception as exc:
             log.exception("job %s (%s) failed", job.key, job.name)
+            JOBS_RUN.labels(job.name, "failed").inc()
             await self._failed(job, exc)
             return
+        JOBS_RUN.labels(job.name, "done").inc()
         await Job.filter(id=job.id, lease_owner=self.owner).update(
             state="done", done_at=utcnow(), lease_until=None
         )

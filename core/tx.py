@@ -25,6 +25,7 @@ from core.context import current_origin
 from core.db import dialect
 from core.rawsql import fetch
 from core.jsonutil import dumps, loads
+from core.metrics import EVENTS_WRITTEN
 from core.models import Event
 
 FEED_LOCK_KEY = 7_270_001
@@ -121,4 +122,5 @@ async def _insert_events(work: Work, events: list[tuple[str, str, str]], now: da
 
 async def publish(events: list[StoredEvent]) -> None:
     if events:
+        EVENTS_WRITTEN.inc(len(events))
         await current_bus().publish(dumps([event.__dict__ for event in events]))

@@ -12,6 +12,7 @@ from core.errors import Unauthorized
 from core.jsonutil import loads
 from core.security import TokenIssuer
 from core.tx import StoredEvent
+from directory.browser import check_browser_write, cookie_token
 from directory.models import Person, Position, Session
 from directory.policy import Role
 
@@ -119,5 +120,13 @@ async def actor_from_token(issuer: TokenIssuer, token: str, *, address: str | No
 
 
 async def authenticate(conn: HTTPConnection) -> Actor:
+    """The caller: by bearer token, or by the console's session cookie (`directory.browser`),
+    whose writes must carry the session's CSRF token."""
     issuer: TokenIssuer = conn.app.state.auth.tokens
-    return await actor_from_token(issuer, bearer_token(conn), address=client_address(conn))
+    cookie = cookie_token(conn)
+    if cookie is None:
+        return await actor_from_token(issuer, bearer_token(conn), address=client_address(conn))
+    actor = await actor_from_token(issuer, cookie, address=client_address(conn))
+    check_browser_write(conn, secret=issuer.secret, session_id=actor.session_id,
+                        origins=conn.app.state.settings.allowed_origins)
+    return actor

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from core.clock import utcnow
 from core.errors import TooManyRequests, Unauthorized
-from core.ratelimit import RateLimiter
+from core.ratelimit import SharedLimit
 from core.security import Passwords, TokenIssuer, token_digest
 from core.tx import Work, atomic
 from directory.auth import sessions
@@ -24,8 +25,10 @@ class AuthKit:
     passwords: Passwords
     access_lifetime: timedelta
     refresh_lifetime: timedelta
-    per_account: RateLimiter
-    per_address: RateLimiter
+    per_account: SharedLimit
+    per_address: SharedLimit
+    # `login_failed` and `login_limited` (429s) since start, for metrics to read
+    counts: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -42,18 +45,20 @@ async def do_login(
 ) -> TokenGrant:
     """Open a session for a correct username and password.
 
-    Failed attempts are limited per account and per address (429 with Retry-After); the
-    password check runs off the event loop, since Argon2 is deliberately slow.
+    Attempts are limited per account and per address across every server process (429 with
+    Retry-After): a try is taken before the password is checked, so concurrent guesses cannot
+    slip past the count, and given back when it succeeds. The check runs off the event loop,
+    since Argon2 is deliberately slow.
     """
-    account_key, address_key = f"acct:{username.lower()}", f"addr:{address}"
-    _check_limits(kit, account_key, address_key)
+    account_key, address_key = username.lower(), str(address)
+    await _take_try(kit, account_key, address_key)
     person = await Person.get_or_none(username=username.lower(), active=True)
     hashed = person.password_hash if person else None
     if not await asyncio.to_thread(kit.passwords.verify, hashed, password) or person is None:
-        kit.per_account.hit(account_key)
-        kit.per_address.hit(address_key)
+        kit.counts["login_failed"] += 1
         raise Unauthorized("Wrong username or password.", slug="bad-credentials")
-    kit.per_account.clear(account_key)
+    await kit.per_account.reset(account_key)  # a success forgives the account's failures
+    await kit.per_address.release(address_key)
     async with atomic() as work:
         session = await Session.create(
             id=uuid.uuid4().hex, person=person, address=address,
@@ -63,10 +68,15 @@ async def do_login(
         return await _grant(kit, person, session.id)
 
 
-def _check_limits(kit: AuthKit, account_key: str, address_key: str) -> None:
-    waits = [kit.per_account.retry_after(account_key), kit.per_address.retry_after(address_key)]
-    wait = max((w for w in waits if w), default=None)
-    if wait:
+async def _take_try(kit: AuthKit, account_key: str, address_key: str) -> None:
+    """Take one try of the account and one of the address, or neither (429)."""
+    wait = await kit.per_account.reserve(account_key)
+    if wait is None:
+        wait = await kit.per_address.reserve(address_key)
+        if wait is not None:
+            await kit.per_account.release(account_key)
+    if wait is not None:
+        kit.counts["login_limited"] += 1
         raise TooManyRequests(
             f"Too many failed logins. Try again in {wait} seconds.", retry_after=wait
         )

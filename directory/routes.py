@@ -9,6 +9,7 @@ from core.errors import NotFound
 from core.http import parse_json, parse_query, path_int, reply, route
 from directory import actions, login, queries
 from directory.auth import Actor, authenticate, client_address
+from directory.browser_routes import routes as browser_routes
 from directory.login import AuthKit, TokenGrant
 from directory.models import Session, Unit
 from directory.schemas import (
@@ -205,6 +206,7 @@ async def revoke_person_sessions(request: Request) -> Response:
 
 
 routes = [
+    *browser_routes,
     route("/v1/auth/login", login_person, "POST", "Log in (登录)", body=LoginRequest,
           response=TokenPair, auth=False, tag="auth"),
     route("/v1/auth/refresh", refresh_session, "POST", "Rotate the refresh token",

@@ -42,6 +42,15 @@ class TokenPair(BaseModel):
     user: UserPublic
 
 
+class BrowserSession(BaseModel):
+    """A browser session (web console): the tokens went into httpOnly cookies; the CSRF token
+    is repeated here and in the readable `tb_csrf` cookie."""
+
+    user: UserPublic
+    expires_in: int
+    csrf_token: str
+
+
 class DeviceCreate(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
     platform: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]

@@ -11,7 +11,7 @@ from core.errors import NotFound
 from core.http import IDEMPOTENCY_KEY, parse_json, parse_query, reply, route
 from core.idempotency import header_key
 from directory.auth import authenticate
-from documents import numbering, queries, search, sending, shapes, signoff
+from documents import desk, numbering, queries, search, sending, shapes, signoff
 from documents.artifact.actions import ensure_artifact, render_after_issue
 from documents.artifact.routes import routes as artifact_routes
 from documents.circulation_routes import routes as circulation_routes
@@ -22,8 +22,8 @@ from documents.receiving_routes import routes as receiving_routes
 from documents.register_routes import routes as register_routes
 from documents.routing import DOC, TAG, root, row_id, shown, with_document
 from documents.schemas import (
-    DistributeIn, DocumentCreate, DocumentEdit, DocumentQuery, ForwardedDraftPublic, ForwardIn,
-    IssueIn, PageQuery, SeriesCreate, SeriesQuery, SubmitIn,
+    DeskPublic, DistributeIn, DocumentCreate, DocumentEdit, DocumentQuery, ForwardedDraftPublic,
+    ForwardIn, IssueIn, PageQuery, SeriesCreate, SeriesQuery, SubmitIn, TrackedQuery,
 )
 from documents.versions import version_public
 
@@ -141,6 +141,18 @@ async def create_series(request: Request) -> Response:
     return reply(numbering.series_public(series), status=201)
 
 
+async def show_desk(request: Request) -> Response:
+    actor = await authenticate(request)
+    return reply(await desk.desk_counts(actor))
+
+
+async def list_tracked_circulations(request: Request) -> Response:
+    actor = await authenticate(request)
+    query = parse_query(request, TrackedQuery)
+    return reply(await desk.list_tracked_circulations(actor, state=query.state,
+                                                      limit=query.limit, cursor=query.cursor))
+
+
 async def list_series(request: Request) -> Response:
     actor = await authenticate(request)
     query = parse_query(request, SeriesQuery)
@@ -157,6 +169,11 @@ routes: list[BaseRoute] = [
           body=SeriesCreate, status=201, tag=TAG),
     route("/v1/documents/series", list_series, "GET", "A unit's numbering series",
           query=SeriesQuery, tag=TAG),
+    route("/v1/documents/desk", show_desk, "GET", "What waits at my document desks (待办), "
+          "by unit and state", response=DeskPublic, tag=TAG),
+    route("/v1/documents/circulations", list_tracked_circulations, "GET",
+          "传阅 I follow: started by me or of my desks' documents, newest first",
+          query=TrackedQuery, tag=TAG),
     *register_routes,
     *artifact_routes,
     route(DOC, show_document, "GET", "A document in full", tag=TAG),

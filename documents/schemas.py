@@ -11,7 +11,7 @@ from pydantic import (
 )
 
 from approvals.schemas import StepCreate
-from documents.policy import DocType, Urgency, from_label
+from documents.policy import DocType, State, Urgency, from_label
 
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
 When = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
@@ -219,12 +219,16 @@ class PageQuery(Strict):
     cursor: str | None = None
 
 
+class TrackedQuery(PageQuery):
+    state: Literal["open", "finished"] | None = None
+
+
 class DocumentQuery(PageQuery):
     """`q` searches titles, numbers and body text (Chinese substrings)."""
 
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
     direction: Literal["outgoing", "incoming"] | None = None
-    state: str | None = None
+    state: State | None = None
 
 
 class RegisterFilters(Strict):
@@ -234,7 +238,7 @@ class RegisterFilters(Strict):
     year: Annotated[int, Field(ge=2000, le=2999)] | None = None
     doc_type: TypeIn | None = None
     urgency: UrgencyIn | None = None
-    state: str | None = None
+    state: State | None = None
     overdue: bool | None = None
 
 
@@ -245,3 +249,23 @@ class RegisterQuery(RegisterFilters):
 
 class RemindIn(Strict):
     message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
+class DeskUnit(BaseModel):
+    id: int
+    name: str
+
+
+class Desk(BaseModel):
+    """One desk: counts of documents waiting in each state (incoming and outgoing)."""
+
+    unit: DeskUnit
+    incoming: dict[str, int]
+    outgoing: dict[str, int]
+
+
+class DeskPublic(BaseModel):
+    """What waits at my document desks (待办), and the 传阅 waiting for my reading."""
+
+    desks: list[Desk]
+    reading: int

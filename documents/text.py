@@ -1,6 +1,8 @@
 """Text for search, extracted from a document's files: plain text, HTML, DOCX (python-docx) and
-PDF (pypdf). It runs in a worker thread before the transaction that stores it, never inside
-one, and never fails the caller: a file it cannot read contributes no text.
+PDF (pypdf). It runs before the transaction that stores it, never inside one. DOCX and PDF are
+read within bounds (`files.bounded`: the archive checked while it inflates, the parse in a
+worker process with a memory and time limit), and a file that passes a limit is refused (422,
+`file-over-limit`); any other file it cannot read contributes no text.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 
+from files.bounded import ParseRefused, ParserLimit, check_zip, parse_bounded
 from files.models import StoredFile
 
 log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 30 * 1024 * 1024  # larger files are not read for search
 MAX_CHARS = 200_000  # text kept per document
+MAX_TEXT_BYTES = 8 * 1024 * 1024  # read of a text or HTML file: far more than MAX_CHARS needs
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SKIPPED_TAGS = frozenset({"script", "style", "head", "title", "noscript"})
 
@@ -49,9 +53,14 @@ def decode(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+def head_bytes(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(MAX_TEXT_BYTES)
+
+
 def html_text(path: Path) -> str:
     parser = _HtmlText()
-    parser.feed(decode(path.read_bytes()))
+    parser.feed(decode(head_bytes(path)))
     parser.close()
     return "\n".join(parser.parts)
 
@@ -69,13 +78,21 @@ def docx_text(path: Path) -> str:
 
 def pdf_text(path: Path) -> str:
     from pypdf import PdfReader
+    from pypdf.errors import LimitReachedError
 
-    reader = PdfReader(str(path))
-    return "\n".join(page.extract_text() or "" for page in reader.pages)
+    try:
+        reader = PdfReader(str(path))
+        return "\n".join(page.extract_text() or "" for page in reader.pages)
+    except LimitReachedError as exc:  # pypdf's own bounds (inflated streams, tokens)
+        raise ParserLimit("pdf_reader_limit", f"The PDF passes a limit of its reader: {exc}") \
+            from exc
 
 
 def plain_text(path: Path) -> str:
-    return decode(path.read_bytes())
+    return decode(head_bytes(path))
+
+
+BOUNDED = frozenset({docx_text, pdf_text})  # parsed in the worker process, within limits
 
 
 def reader_for(name: str, content_type: str) -> Callable[[Path], str] | None:
@@ -93,29 +110,29 @@ def reader_for(name: str, content_type: str) -> Callable[[Path], str] | None:
     return None
 
 
-def file_text(path: Path, name: str, content_type: str, size: int) -> str:
+async def file_text(path: Path, name: str, content_type: str, size: int) -> str:
     read = reader_for(name, content_type)
     if read is None or size > MAX_FILE_BYTES:
         return ""
     try:
-        return read(path)
+        if read is docx_text:
+            await asyncio.to_thread(check_zip, path)
+        if read in BOUNDED:
+            return await parse_bounded(read, path)
+        return await asyncio.to_thread(read, path)
+    except ParseRefused:
+        raise
     except Exception:  # a damaged upload must not stop the document
         log.warning("could not extract text from %s (%s)", name, content_type, exc_info=True)
         return ""
 
 
-def _extract_all(root: Path, files: Sequence[StoredFile]) -> str:
+async def extract(root: Path, files: Sequence[StoredFile]) -> str:
+    """The text of the files, in order, at most MAX_CHARS; ParseRefused (422) for a bomb."""
     parts: list[str] = []
     for stored in files:
-        parts.append(file_text(root / stored.path, stored.name, stored.content_type,
-                               stored.size))
+        parts.append(await file_text(root / stored.path, stored.name, stored.content_type,
+                                     stored.size))
         if sum(len(part) for part in parts) >= MAX_CHARS:
             break
     return "\n".join(part for part in parts if part)[:MAX_CHARS]
-
-
-async def extract(root: Path, files: Sequence[StoredFile]) -> str:
-    """The text of the files, in order, at most MAX_CHARS (in a worker thread)."""
-    if not files:
-        return ""
-    return await asyncio.to_thread(_extract_all, root, list(files))

@@ -22,6 +22,7 @@ REMINDER = "notice.reminder"  # 提醒
 RECEIPT = "notice.receipt"  # your own receipt changed (read, confirmed, answered, checked in)
 RSVP = "notice.rsvp"  # to the publisher: someone answered a meeting call
 CHECKED_IN = "notice.checked_in"  # to the publisher: someone checked in
+CONFIRMED = "notice.confirmed"  # to the publisher: someone confirmed receipt (确认收到)
 UNIT_REPLY_REQUESTED = "notice.unit_reply_requested"  # to a unit's contacts: answer for it
 UNIT_REPLY = "notice.unit_reply"  # to the publisher: a unit named who attends
 

@@ -21,7 +21,9 @@ from core.tx import Work, atomic
 from directory.auth import Actor
 from directory.models import Person, Position, Unit
 from notices.checkin_code import code_matches
-from notices.events import CHECKED_IN, PUBLISHED, RECEIPT, RSVP, notice_brief, receipt_payload, user
+from notices.events import (
+    CHECKED_IN, CONFIRMED, PUBLISHED, RECEIPT, RSVP, notice_brief, receipt_payload, user,
+)
 from notices.models import Notice, NoticeRecipient
 from notices.policy import Answer, Kind, MeetingTimes, State, rsvp_closes_at
 from notices.queries import NoticeAccess, meeting_times
@@ -58,7 +60,8 @@ async def do_confirm_notice(access: NoticeAccess, *, actor: Actor) -> NoticeReci
     """Confirm receipt (确认收到) of a notice that asks for it; reading is implied.
 
     Recipients only; 409 if the notice asks for no confirmation or is no longer live. Emits
-    `notice.receipt` to the recipient's own devices.
+    `notice.receipt` to the recipient's own devices and `notice.confirmed` to the publisher
+    (whose statistics, in the web console, follow confirmations live).
     """
     row, notice = access.own_receipt(), access.notice
     if not notice.requires_confirmation:
@@ -68,7 +71,9 @@ async def do_confirm_notice(access: NoticeAccess, *, actor: Actor) -> NoticeReci
     async with atomic() as work:
         await NoticeRecipient.filter(id=row.id, read_at=None).update(read_at=now)
         if await NoticeRecipient.filter(id=row.id, confirmed_at=None).update(confirmed_at=now):
-            await _record(work, notice, await _reload(row), "notice.confirm")
+            confirmed = await _reload(row)
+            await _record(work, notice, confirmed, "notice.confirm")
+            work.emit(CONFIRMED, user(notice.publisher_id), receipt_payload(confirmed))
     return await _reload(row)
 
 

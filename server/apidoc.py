@@ -94,6 +94,13 @@ WEBSOCKET: dict[str, Any] = {
             "type": {"const": "ready"}, "last_event_id": {"type": "integer"}}},
         "event": {"$ref": "#/components/schemas/Event"},
         "pong": {"type": "object", "required": ["type"], "properties": {"type": {"const": "pong"}}},
+        "reset": {
+            "type": "object", "required": ["type", "oldest_event_id", "last_event_id"],
+            "description": "Sent right after `ready` when retention removed events after your "
+                           "`after`: refetch your state; the stream goes on after "
+                           "`last_event_id`. `oldest_event_id` is the lowest id still served.",
+            "properties": {"type": {"const": "reset"}, "oldest_event_id": {"type": "integer"},
+                           "last_event_id": {"type": "integer"}}},
     },
     "close_codes": {
         "4400": "A frame that is not JSON or not a known type.",
@@ -102,5 +109,6 @@ WEBSOCKET: dict[str, Any] = {
         "4410": "The session ended (logout or revoked).",
         "4429": "Too far behind: reconnect with the last id you processed.",
         "1009": "A frame too big.",
+        "1012": "The server is restarting: reconnect at once and resume.",
     },
 }

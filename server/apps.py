@@ -6,7 +6,7 @@ from importlib import import_module
 
 from tortoise.models import Model
 
-from core.config import load_settings
+from core.config import storage_location
 from core.db import tortoise_config
 
 # Dependency order: `server → documents → {approvals, supervision} → files → directory → core`
@@ -31,7 +31,9 @@ APPS = {package: f"{package}.models" for package in PACKAGES if _has_models(pack
 
 
 def database_config(database_url: str | None = None) -> dict[str, object]:
-    return tortoise_config(database_url or load_settings().database_url, APPS)
+    # storage_location, not load_settings: importing this must not create the secret key (a
+    # restore needs its empty data folder left empty)
+    return tortoise_config(database_url or storage_location()[1], APPS)
 
 
 # For tortoise's own CLI: `tortoise -c server.apps.TORTOISE_ORM makemigrations`.

@@ -1,4 +1,5 @@
-"""`tongban` command line: serve, migrate, create-admin, import-org, demo, audit verify."""
+"""`tongban` command line: serve, migrate, create-admin, import-org, demo, audit verify and
+checkpoint; backup, restore and feed prune (`server.opscli`)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 from core.config import Settings, load_settings
 from core.db import close_db, open_db
 from server.apps import database_config
+from server.opscli import add_operations_commands
 
 
 T = TypeVar("T")
@@ -96,21 +99,82 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from core.audit import verify_chain
 
     settings = load_settings()
+    checked = _signed_checkpoints(settings, args) if args.checkpoints else ([], [])
+    if checked is None:
+        return 2
 
     async def work() -> int:
         report = await verify_chain()
-        if report.ok:
-            print(f"Audit chain intact: {report.checked} entries verified.")
+        damage = checked[1] + await _compare(checked[0])
+        if report.ok and not damage:
+            print(f"Audit chain intact: {report.checked} entries verified"
+                  f"{_covered(checked[0]) if args.checkpoints else ''}.")
             return 0
-        print(f"Audit chain BROKEN at entry seq={report.broken_seq} (row id {report.broken_id}): "
-              f"{report.reason}. {report.checked} entries before it verified.", file=sys.stderr)
+        if not report.ok:
+            print(f"Audit chain BROKEN at entry seq={report.broken_seq} (row id "
+                  f"{report.broken_id}): {report.reason}. {report.checked} entries before it "
+                  f"verified.", file=sys.stderr)
+        for line in damage:
+            print(f"Audit chain {line}", file=sys.stderr)
         return 1
+
+    return asyncio.run(_with_db(settings, work))
+
+
+def _signed_checkpoints(settings: Settings, args: argparse.Namespace) -> Any:
+    """The checkpoints of `--checkpoints DIR` that verify, and the damage in the others."""
+    from core.checkpoints import read_checkpoints, verifying_key
+    from core.signednote import NoteError
+
+    try:
+        key = verifying_key(settings, args.verifier_key)
+    except (NoteError, ValueError) as exc:
+        print(f"Cannot check checkpoints: {exc}", file=sys.stderr)
+        return None
+    return read_checkpoints(Path(args.checkpoints), key)
+
+
+async def _compare(checkpoints: list[Any]) -> list[str]:
+    from core.checkpoints import compare
+
+    return await compare(checkpoints) if checkpoints else []
+
+
+def _covered(checkpoints: list[Any]) -> str:
+    if not checkpoints:
+        return "; NO signed checkpoint found: truncation and rehashing cannot be ruled out"
+    newest = checkpoints[-1]
+    return (f"; {len(checkpoints)} signed checkpoint(s) agree, the newest covering entries "
+            f"1…{newest.seq} (signed {newest.at})")
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    from core.checkpoints import ChainDamaged, key_file, signing_key, write_checkpoint
+
+    settings = load_settings()
+    key = signing_key(settings)
+
+    async def work() -> int:
+        try:
+            checkpoint, path = await write_checkpoint(Path(args.out), key)
+        except ChainDamaged as damaged:
+            for line in damaged.damage:
+                print(f"Audit chain {line}", file=sys.stderr)
+            print("No checkpoint was signed.", file=sys.stderr)
+            return 1
+        print(f"Checkpoint of audit entry {checkpoint.seq} written to {path}.")
+        print(f"Signed with {key_file(settings)}; its verifier key (keep a copy off this host):")
+        print(key.verifier())
+        return 0
 
     return asyncio.run(_with_db(settings, work))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+
+    from server.process import serving
+    from server.serving import uvicorn_options
 
     settings = load_settings()
     if args.demo:
@@ -121,14 +185,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         asyncio.run(_with_db(settings, _noop))
     print(f"Tongban listens on http://{args.host}:{args.port} "
           f"(websocket ws://{args.host}:{args.port}/v1/ws, API /v1/openapi.json)", flush=True)
-    uvicorn.run(
-        "server.asgi:app", host=args.host, port=args.port, workers=args.workers,
-        # No per-message compression: it costs ~40 KiB of zlib state per socket, and events
-        # are small and serialised once for all recipients.
-        ws="websockets-sansio", ws_max_size=settings.ws_frame_limit_bytes,
-        ws_per_message_deflate=False,
-        log_level=args.log_level, proxy_headers=True,
-    )
+    # `serving` adds logging, the metrics folder of several workers, the shutdown grace and
+    # a clean exit on SIGTERM (server.process); it also sets the log level.
+    with serving(settings, workers=args.workers, log_level=args.log_level) as operations:
+        uvicorn.run(
+            "server.asgi:app", host=args.host, port=args.port, workers=args.workers,
+            **uvicorn_options(settings), **operations,
+        )
     return 0
 
 
@@ -144,7 +207,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--demo", action="store_true", help="load the demo province if empty")
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-level", default=None, help="default: TONGBAN_LOG_LEVEL or info")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     admin = sub.add_parser("create-admin", help="create or reset a system administrator")
@@ -157,7 +220,16 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="load the demo province").set_defaults(func=cmd_demo)
     audit = sub.add_parser("audit", help="audit chain tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="check the whole chain").set_defaults(func=cmd_audit_verify)
+    verify = audit_sub.add_parser("verify", help="check the whole chain")
+    verify.add_argument("--checkpoints", metavar="DIR",
+                        help="also check it against the signed checkpoints in DIR")
+    verify.add_argument("--verifier-key", help="the key checkpoints must be signed with "
+                        "(default: TONGBAN_AUDIT_VERIFIER_KEY, else that of the signing key)")
+    verify.set_defaults(func=cmd_audit_verify)
+    checkpoint = audit_sub.add_parser("checkpoint", help="sign the chain's head into a folder")
+    checkpoint.add_argument("--out", metavar="DIR", required=True)
+    checkpoint.set_defaults(func=cmd_audit_checkpoint)
+    add_operations_commands(sub)
     from documents.artifact.commands import add_commands as add_artifact_commands
 
     add_artifact_commands(sub, _with_db)  # ca init|issue|revoke|list, verify-pdf

@@ -19,11 +19,16 @@ from typing import TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from core.context import note_close_code
 from core.errors import ApiError
 from core.feed import REFRESH_KINDS, audiences_of, head_id, read_for
+from core.inputs import decode_json
 from core.jsonutil import dumps, loads
+from core.metrics import EVENTS_DELIVERED, SLOW_CONSUMERS, WEBSOCKETS_OPEN
+from core.retention import FeedReset, check_resume
 from core.tx import StoredEvent
 from directory.auth import Actor, actor_from_token, client_address
+from directory.browser import cookie_token, same_origin
 
 log = logging.getLogger(__name__)
 REPLAY_PAGE = 500
@@ -66,6 +71,8 @@ class Connection:
         try:
             self.queue.put_nowait((event_id, frame, refresh, audience))
         except asyncio.QueueFull:
+            if not self.stopped:
+                SLOW_CONSUMERS.inc()
             self.stop(Close.TOO_SLOW)
 
     def stop(self, code: int) -> None:
@@ -142,6 +149,7 @@ class Gateway:
 
     def on_events(self, events: list[StoredEvent]) -> None:
         """Pump listener: fan each event out to the queues of its audience."""
+        handed = 0
         for event in events:
             if event.kind == "session.revoked":
                 self._end_session(event)
@@ -150,8 +158,10 @@ class Gateway:
                 continue
             frame = event_frame(event)
             refresh = event.kind in REFRESH_KINDS
+            handed += len(conns)
             for conn in tuple(conns):
                 conn.offer(event.id, frame, refresh, event.audience)
+        EVENTS_DELIVERED.inc(handed)
 
     def _end_session(self, event: StoredEvent) -> None:
         session_id = loads(event.data).get("session_id")
@@ -159,9 +169,11 @@ class Gateway:
             conn.stop(Close.SESSION_ENDED)
 
     def origin_allowed(self, ws: WebSocket) -> bool:
-        """Browsers send Origin; native apps need not. Browsers must be on the allowlist."""
+        """Browsers send Origin; native apps need not. Browsers must be on the allowlist or be
+        the web console served by this server (same origin)."""
         origin = ws.headers.get("origin")
-        return origin is None or "*" in self.origins or origin in self.origins
+        return origin is None or "*" in self.origins or origin in self.origins \
+            or same_origin(ws)
 
     async def serve(self, ws: WebSocket) -> None:
         await ws.accept()
@@ -174,22 +186,28 @@ class Gateway:
         actor, after = hello
         conn = Connection(ws, actor, self.queue_size)
         self.index(conn, await audiences_of(actor.id))
+        WEBSOCKETS_OPEN.inc()
         try:
             await self._run(conn, actor, after)
+        except (WebSocketDisconnect, OSError):  # gone before the replay ended: theirs to resume
+            log.info("person %s left during replay, at event %s", conn.person_id, conn.last_sent)
         finally:
             self.remove(conn)
+            WEBSOCKETS_OPEN.dec()
 
     async def _hello(self, ws: WebSocket) -> tuple[Actor, int] | None:
         try:
             async with asyncio.timeout(self.hello_timeout):
                 raw = await ws.receive_text()
-            frame = loads(raw) if len(raw) <= self.frame_limit else None
+            frame = decode_json(raw) if len(raw) <= self.frame_limit else None
             if not isinstance(frame, dict) or frame.get("type") != "hello":
                 raise ValueError("not a hello")
             after = frame.get("after", 0)
             if not isinstance(after, int) or isinstance(after, bool) or after < 0:
                 raise ValueError("bad resume point")
-            token = frame.get("token")
+            # The web console's token is in its httpOnly cookie (`directory.browser`), sent with
+            # the handshake; its hello carries none.
+            token = frame.get("token") or cookie_token(ws)
             if not isinstance(token, str):
                 raise ValueError("no token")
             actor = await actor_from_token(
@@ -226,12 +244,27 @@ class Gateway:
         while conn.last_sent < upto:
             events = await read_for(conn.audiences, after=conn.last_sent, upto=upto,
                                     limit=REPLAY_PAGE)
+            if await self._reset_if_pruned(conn, upto):
+                return
+            EVENTS_DELIVERED.inc(len(events))
             for event in events:
                 await conn.ws.send_text(event_frame(event))
                 conn.last_sent = event.id
             if len(events) < REPLAY_PAGE:
                 conn.last_sent = max(conn.last_sent, upto)
                 return
+
+    @staticmethod
+    async def _reset_if_pruned(conn: Connection, upto: int) -> bool:
+        """Retention removed events this connection still needed: send `reset` and go on live
+        from `upto` (checked after each page is read; see core.retention)."""
+        try:
+            await check_resume(conn.last_sent, head=upto)
+        except FeedReset as reset:
+            await conn.ws.send_text(dumps(reset.frame()))
+            conn.last_sent = reset.last_event_id
+            return True
+        return False
 
     async def _write(self, conn: Connection) -> None:
         while not conn.stopped:
@@ -257,9 +290,9 @@ class Gateway:
             if len(text) > self.frame_limit or message.get("bytes"):
                 conn.stop(Close.TOO_BIG if text else Close.BAD_FRAME)
                 return
-            try:
-                frame = loads(text)
-            except ValueError:
+            try:  # the same limits as an HTTP body: depth, text, integers
+                frame = decode_json(text)
+            except ApiError:
                 conn.stop(Close.BAD_FRAME)
                 return
             if isinstance(frame, dict) and frame.get("type") == "ping":
@@ -267,5 +300,6 @@ class Gateway:
 
 
 async def _close(ws: WebSocket, code: int, reason: str) -> None:
+    note_close_code(code)
     with contextlib.suppress(Exception):
         await ws.close(code, reason)

@@ -182,7 +182,7 @@ def _operation(route: ApiRoute, components: Components) -> dict[str, Any]:
     if body is not None:
         op["requestBody"] = body
     op["responses"] = _responses(route, components)
-    op["security"] = [{"bearer": []}] if route.auth else []
+    op["security"] = [{"bearer": []}, {"browser": []}] if route.auth else []
     return op
 
 
@@ -214,7 +214,12 @@ def build_openapi(
             "securitySchemes": {"bearer": {
                 "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                 "description": "The `access_token` from `POST /v1/auth/login`, short-lived; "
-                               "renew it with `POST /v1/auth/refresh`."}},
+                               "renew it with `POST /v1/auth/refresh`."},
+                "browser": {
+                    "type": "apiKey", "in": "cookie", "name": "tb_access",
+                    "description": "The web console's session (`POST /v1/auth/browser/login`): "
+                                   "the same access token in an httpOnly cookie. Writes must "
+                                   "also send the session's CSRF token in `X-CSRF-Token`."}},
         },
         "x-websocket": WEBSOCKET,
     }

@@ -31,6 +31,9 @@ async def show_openapi(request: Request) -> Response:
 routes = [
     route("/v1/health", show_health, "GET", "Liveness and feed position", auth=False, tag="server"),
     route("/v1/events", list_events, "GET", "Events after an id (the feed without websockets)",
-          query=EventsQuery, tag="events"),
+          query=EventsQuery, tag="events",
+          errors={410: "Retention removed events after `after` (problem `feed-reset`, with "
+                       "`oldest_event_id` and `last_event_id`): refetch your state, then "
+                       "continue after `last_event_id`. `after=0` is never refused."}),
     route("/v1/openapi.json", show_openapi, "GET", "This document", auth=False, tag="server"),
 ]

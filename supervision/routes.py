@@ -15,10 +15,12 @@ from supervision.models import Task
 from supervision.parties import is_lead, is_supervisor
 from supervision.schemas import (
     CancelIn, CompleteIn, EntriesQuery, ExtensionIn, ProgressIn, RejectIn, ReviewIn, StatsPublic,
-    StatsQuery, TaskCreate, TaskFilters, TaskListQuery, TaskPublic, UrgeIn,
+    StatsQuery, TaskCreate, TaskFilters, TaskListQuery, TaskPublic, TrendPublic, TrendQuery,
+    UrgeIn,
 )
 from supervision.shapes import entry_public, extension_public, task_detail
 from supervision.stats import unit_stats
+from supervision.trend import unit_trend
 
 MAX_ID = 2_147_483_647
 
@@ -73,6 +75,13 @@ async def task_stats(request: Request) -> Response:
     actor = await authenticate(request)
     unit = await queries.access_oversight(actor, parse_query(request, StatsQuery).unit)
     return reply(await unit_stats(unit, utcnow()))
+
+
+async def task_trend(request: Request) -> Response:
+    actor = await authenticate(request)
+    query = parse_query(request, TrendQuery)
+    unit = await queries.access_oversight(actor, query.unit)
+    return reply(await unit_trend(unit, utcnow(), months=query.months))
 
 
 async def list_entries(request: Request) -> Response:
@@ -169,6 +178,8 @@ routes = [
           query=TaskFilters, tag="supervision"),
     route("/v1/tasks/stats", task_stats, "GET", "Statistics per sub-unit (督办统计)",
           query=StatsQuery, response=StatsPublic, tag="supervision"),
+    route("/v1/tasks/trend", task_trend, "GET", "Completion rates per sub-unit by month "
+          "(完成率走势)", query=TrendQuery, response=TrendPublic, tag="supervision"),
     route(T, show_task, "GET", "A task", response=TaskPublic, tag="supervision"),
     route(f"{T}/entries", list_entries, "GET", "The task's record (办理记录)", query=EntriesQuery,
           tag="supervision"),

@@ -125,6 +125,11 @@ class StatsQuery(Strict):
     unit: Id
 
 
+class TrendQuery(Strict):
+    unit: Id
+    months: Annotated[int, Field(ge=1, le=24)] = 6
+
+
 class EntriesQuery(Strict):
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     cursor: str | None = None
@@ -162,7 +167,8 @@ class Counts(BaseModel):
     done_on_time: int
     done_late: int
     overdue: int
-    open: int
+    open: int  # not finished and not overdue: due soon (yellow) or green
+    due_soon: int  # open and due within the yellow window (临近到期, yellow light)
     cancelled: int
     completion_rate: float | None
     average_lateness_hours: float | None
@@ -179,3 +185,26 @@ class StatsPublic(BaseModel):
     total: Counts
     own: Counts
     children: list[StatsRow]
+
+
+class TrendPoint(BaseModel):
+    month: str  # YYYY-MM, Beijing time
+    assigned: int
+    done: int
+    done_on_time: int
+    completion_rate: float | None
+
+
+class TrendSeries(BaseModel):
+    unit: Named
+    points: list[TrendPoint]
+
+
+class TrendPublic(BaseModel):
+    """完成率走势: per direct sub-unit, one point per month over the tasks due that month."""
+
+    unit: Named
+    as_of: datetime
+    months: list[str]
+    total: list[TrendPoint]
+    children: list[TrendSeries]

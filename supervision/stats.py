@@ -13,14 +13,15 @@ engine runs fastest (measured with 100,000 tasks, see `bench/supervision_stats.p
 
 Each task is exactly one of: done on time, done late, overdue, open or cancelled (see
 `policy.outcome`). `assigned` leaves out the cancelled ones; the completion rate is
-done ÷ assigned, and the average lateness is over the tasks done late, in hours. Nothing here
+done ÷ assigned, and the average lateness is over the tasks done late, in hours. `due_soon`
+counts the open tasks whose light is yellow (the rest of `open` is green). Nothing here
 is per person: statistics are per unit only (no ranking of individual officials).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from core.db import connection, dialect
@@ -29,16 +30,20 @@ from supervision.config import yellow_days
 from supervision.policy import OPEN_STATES, subtree_bounds
 
 OPEN_LIST = ", ".join(f"'{state.value}'" for state in sorted(OPEN_STATES))
-# `{now}` is the placeholder of the current time; the overdue test is `policy.is_overdue`.
+# `{now}` is the placeholder of the current time, `{soon}` of the end of the yellow window; the
+# overdue test is `policy.is_overdue`, due soon (yellow) is `policy.light`'s.
 AGGREGATES = f"""COUNT(*) AS total,
   COUNT(*) FILTER (WHERE state = 'cancelled') AS cancelled,
   COUNT(*) FILTER (WHERE state = 'done' AND late_seconds = 0) AS done_on_time,
   COUNT(*) FILTER (WHERE state = 'done' AND late_seconds > 0) AS done_late,
   SUM(late_seconds) FILTER (WHERE state = 'done') AS late_seconds,
   COUNT(*) FILTER (WHERE (state IN ({OPEN_LIST}) AND due_at < {{now}})
-                      OR (state = 'submitted' AND submitted_at > due_at)) AS overdue"""
+                      OR (state = 'submitted' AND submitted_at > due_at)) AS overdue,
+  COUNT(*) FILTER (WHERE state IN ({OPEN_LIST}) AND due_at >= {{now}}
+                      AND due_at <= {{soon}}) AS due_soon"""
 PATH_SHAPE = re.compile(r"(/[0-9]+)+/")
-FIELDS = ("total", "cancelled", "done_on_time", "done_late", "late_seconds", "overdue")
+FIELDS = ("total", "cancelled", "done_on_time", "done_late", "late_seconds", "overdue",
+          "due_soon")
 SQLITE_CHUNK = 100  # sub-units per statement (SQLite allows 500 terms in a compound SELECT)
 Counters = dict[str, dict[str, int]]
 
@@ -52,9 +57,13 @@ def statements(unit: Unit, children: list[Unit], now: datetime) -> list[Statemen
         return _sqlite_statements(unit, children, now)
     start = len(unit.path) + 1  # 1-based position of the first character after the unit's path
     sql = (f"SELECT split_part(substr(path, {start}), '/', 1) AS child, "
-           f"{AGGREGATES.format(now='$1')} FROM sup_task "
+           f"{AGGREGATES.format(now='$1', soon='$2')} FROM sup_task "
            f"WHERE path LIKE '{checked_path(unit.path)}%' GROUP BY 1")
-    return [(sql, [now])]
+    return [(sql, [now, yellow_end(now)])]
+
+
+def yellow_end(now: datetime) -> datetime:
+    return now + timedelta(days=yellow_days())
 
 
 def checked_path(path: str) -> str:
@@ -80,10 +89,11 @@ def _sqlite_statements(unit: Unit, children: list[Unit], now: datetime) -> list[
 def _union(ranges: list[tuple[str, str, list[Any]]], now: datetime) -> Statement:
     """One SELECT per (label, range condition, parameters), joined with UNION ALL."""
     sql = " UNION ALL ".join(
-        f"SELECT '{label}' AS child, {AGGREGATES.format(now='?')} FROM sup_task WHERE {where}"
-        for label, where, _ in ranges
+        f"SELECT '{label}' AS child, {AGGREGATES.format(now='?', soon='?')} FROM sup_task "
+        f"WHERE {where}" for label, where, _ in ranges
     )
-    return sql, [value for _, _, values in ranges for value in (now, *values)]
+    soon = yellow_end(now)
+    return sql, [value for _, _, values in ranges for value in (now, now, soon, *values)]
 
 
 async def raw_counts(unit: Unit, children: list[Unit], now: datetime) -> Counters:
@@ -106,6 +116,7 @@ def shaped(raw: dict[str, int] | None) -> dict[str, Any]:
     return {
         "assigned": assigned, "done_on_time": raw["done_on_time"], "done_late": raw["done_late"],
         "overdue": raw["overdue"], "open": assigned - done - raw["overdue"],
+        "due_soon": raw["due_soon"],
         "cancelled": raw["cancelled"],
         "completion_rate": round(done / assigned, 4) if assigned else None,
         "average_lateness_hours": (

@@ -25,6 +25,7 @@ from tongban_client import EventStream, TongbanClient
 
 from core.config import Settings
 from server.app import create_app
+from server.serving import uvicorn_options
 
 ADMIN_PASSWORD = "admin-password-1"
 PASSWORD = "password-123"
@@ -45,6 +46,8 @@ def settings_for_tests(data_dir: Path, **changes: Any) -> Settings:
         secret_key="test-secret-key-for-tongban", argon2_time_cost=1, argon2_memory_kib=1024,
         login_attempts_per_account=5, login_attempts_per_address=20,
         allowed_origins=("https://app.tongban.test",), feed_poll_seconds=0.5,
+        audit_checkpoint_dir=data_dir / "checkpoints", parse_seconds=3.0,
+        header_timeout_seconds=2.0, body_timeout_seconds=2.0,
     )
     return base.with_overrides(**changes)
 
@@ -70,9 +73,8 @@ class Server:
 
     async def start(self) -> None:
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, ws="websockets-sansio",
-            log_level="warning", lifespan="on", ws_max_size=self.settings.ws_frame_limit_bytes,
-            ws_per_message_deflate=False,
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
+            **uvicorn_options(self.settings),
         )
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve())
@@ -113,13 +115,18 @@ class OtherProcess:
             "--port", str(self.port), "--ws", "websockets-sansio", "--log-level", "warning",
             env=self.env,
         )
+        # Generous: on a loaded 2-core machine a fresh process takes 15–20 s to import and start.
+        deadline = asyncio.get_running_loop().time() + 90
         async with httpx.AsyncClient() as http:
-            for _ in range(200):
+            while asyncio.get_running_loop().time() < deadline:
+                if self.process.returncode is not None:
+                    break
                 try:
                     if (await http.get(f"{self.base_url}/v1/health")).status_code == 200:
                         return
                 except httpx.TransportError:
-                    await asyncio.sleep(0.05)
+                    pass
+                await asyncio.sleep(0.05)
         raise RuntimeError("the second server did not start")
 
     async def stop(self) -> None:

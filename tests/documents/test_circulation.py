@@ -104,7 +104,7 @@ async def test_circulation_is_refused_to_the_wrong_people_and_states(
     clerk = ex.their_clerk.client
     await refused(clerk.circulate_document(doc, [reader.id]), 409, "document-state")
     await received(ex)
-    await refused(clerk.circulate_document(doc, [outsider.id]), 422, "internal_recipients")
+    await refused(clerk.circulate_document(doc, [outsider.id]), 422, "internal-recipients")
     await refused(clerk.circulate_document(doc, [reader.id, reader.id]), 422)
     await refused(clerk.circulate_document(doc, [reader.id], due_at=later(days=-1)), 422)
     await refused(clerk.circulate_document(doc, [reader.id], mode="round-robin"), 422)

@@ -82,9 +82,9 @@ async def test_the_rules_of_the_elements_are_enforced(office: MakeOffice,
     await refused(draft(drafter, unit, written_on="2026-06-02", printed_on="2026-06-01"), 422,
                   "printed-before-written")
     await refused(draft(drafter, unit, doc_type="备忘录"), 422)
-    await refused(draft(drafter, unit, main_units=[999_999_999]), 422, "unknown_unit")
+    await refused(draft(drafter, unit, main_units=[999_999_999]), 422, "unknown-unit")
     await refused(draft(drafter, unit, main_units=[unit], cc_units=[unit]), 422,
-                  "duplicate_unit")
+                  "duplicate-unit")
     stranger_unit = await office()
     await refused(draft(drafter, stranger_unit), 403, "not-in-unit")
     other = await officials(unit)

@@ -47,8 +47,8 @@ async def test_a_leader_may_send_the_proposal_back(office: MakeOffice,
     for call in (client.receive_document, client.register_document, client.review_document):
         await call(doc)
     colleague = await officials(ex.receiver)
-    await refused(client.propose_handling(doc, "拟办", [colleague.id]), 422, "not_a_leader")
-    await refused(client.propose_handling(doc, "拟办", [ex.signer.id]), 422, "not_a_leader")
+    await refused(client.propose_handling(doc, "拟办", [colleague.id]), 422, "not-a-leader")
+    await refused(client.propose_handling(doc, "拟办", [ex.signer.id]), 422, "not-a-leader")
     await client.propose_handling(doc, "拟请领导阅示", [ex.their_leader.id])
     mark = await ex.their_clerk.mark()
     await ex.their_leader.client.instruct_document(doc, "请先征求财政意见", key=ex.their_leader.key,
@@ -75,9 +75,9 @@ async def test_handling_stays_within_the_unit_and_with_its_handlers(
                                          due_at=in_a_week()), 409, "document-state")
     await instructed(ex)
     await refused(client.assign_handling(doc, lead={"type": "unit", "id": outsider_unit},
-                                         due_at=in_a_week()), 422, "unit_outside")
+                                         due_at=in_a_week()), 422, "unit-outside")
     await refused(client.assign_handling(doc, lead={"type": "person", "id": outsider.id},
-                                         due_at=in_a_week()), 422, "person_outside")
+                                         due_at=in_a_week()), 422, "person-outside")
     await refused(client.assign_handling(doc, lead={"type": "unit", "id": section},
                                          due_at="2001-01-01T00:00:00+00:00"), 422)
     await refused(head.client.assign_handling(doc, lead={"type": "unit", "id": section},

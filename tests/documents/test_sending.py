@@ -168,9 +168,9 @@ async def test_issuing_and_distributing_belong_to_the_desk_in_order(
     await refused(clerk.client.issue_document(document["id"], other["id"]), 422)
     await clerk.client.issue_document(document["id"], series["id"])
     await refused(clerk.client.issue_document(document["id"], series["id"]), 409)
-    await refused(clerk.client.distribute_document(document["id"]), 422, "no_recipients")
+    await refused(clerk.client.distribute_document(document["id"]), 422, "no-recipients")
     await refused(clerk.client.distribute_document(document["id"], units=[empty]), 422,
-                  "no_document_desk")
+                  "no-document-desk")
     await refused(clerk.client.distribute_document(document["id"], units=[unit]), 422)
     await clerk.client.distribute_document(document["id"], units=[city])
     again = await clerk.client.distribute_document(document["id"], units=[city])
@@ -189,9 +189,9 @@ async def test_an_internal_document_goes_only_to_its_recipients(
     series = await clerk.client.create_document_series(unit, "测内发")
     await clerk.client.issue_document(document["id"], series["id"])
     await refused(clerk.client.distribute_document(document["id"], units=[elsewhere]), 422,
-                  "internal_recipients")
+                  "internal-recipients")
     await refused(clerk.client.distribute_document(document["id"], people=[outsider.id]), 422,
-                  "internal_recipients")
+                  "internal-recipients")
     await clerk.client.distribute_document(document["id"], units=[city], people=[city_person.id])
     await refused(outsider.client.get_document(document["id"]), 404)
     mine = await city_person.client.get_document(document["id"])

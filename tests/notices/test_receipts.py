@@ -42,6 +42,19 @@ async def test_read_and_confirm_change_the_statistics_exactly(
     assert await audit_actions(sent["id"]) == ["notice.publish", "notice.read", "notice.confirm"]
 
 
+async def test_the_publisher_hears_each_confirmation_once(server: Server, county: County) -> None:
+    sent = await county.clerk.create_notice(
+        "请确认（发布人实时看到）", "正文", audience(people=[county.id("town_a")]),
+        requires_confirmation=True,
+    )
+    mark = await head(county.clerk)
+    confirmer = await county.client(server, "town_a")
+    await confirmer.confirm_notice(sent["id"])
+    await confirmer.confirm_notice(sent["id"])  # a double tap: still one event
+    [event] = await events_since(county.clerk, mark, "notice.confirmed", sent["id"])
+    assert event["data"]["person_id"] == county.id("town_a") and event["data"]["confirmed_at"]
+
+
 async def test_confirm_a_notice_that_asks_for_no_confirmation_is_409(
     server: Server, county: County
 ) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tongban_client import ApiError, DeviceKey, SessionEnded, TongbanClient
+from tongban_client import ApiError, DeviceKey, FeedReset, SessionEnded, TongbanClient
 
 BASE = "http://tongban.test"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -89,6 +89,16 @@ async def test_not_found_problem_is_recognised() -> None:
         with pytest.raises(ApiError) as caught:
             await client.get_unit(999)
     assert caught.value.is_not_found and str(caught.value) == "404 Not Found"
+
+
+async def test_a_feed_reset_problem_becomes_feed_reset() -> None:
+    reply = problem(410, "The feed no longer goes back that far",
+                    type="https://tongban.dev/problems/feed-reset",
+                    oldest_event_id=101, last_event_id=250)
+    async with client_for(lambda request: reply) as client:
+        with pytest.raises(FeedReset) as caught:
+            await client.fetch_events(after=3)
+    assert (caught.value.oldest_event_id, caught.value.last_event_id) == (101, 250)
 
 
 async def test_error_without_json_body_falls_back_to_the_status_line() -> None:

@@ -13,6 +13,7 @@ from websockets.asyncio.server import ServerConnection
 from tongban_client import (
     Backoff,
     EventStream,
+    FeedReset,
     ProtocolError,
     SessionEnded,
     StreamRejected,
@@ -224,6 +225,54 @@ async def test_aclose_ends_a_waiting_iteration(start_feed: StartFeed) -> None:
                 await asyncio.sleep(0.01)
             await stream.aclose()
             assert await waiting == []
+
+
+def reset_frame(oldest: int, last: int) -> str:
+    return json.dumps({"type": "reset", "oldest_event_id": oldest, "last_event_id": last})
+
+
+async def test_reset_calls_on_reset_then_continues_after_its_last_event_id(
+    start_feed: StartFeed,
+) -> None:
+    async def script(ws: ServerConnection, hello: dict[str, Any], number: int) -> None:
+        await ws.send(ready(50))
+        await ws.send(reset_frame(31, 50))
+        await send_events(ws, range(51, 53))
+        await ws.wait_closed()
+
+    seen: list[FeedReset] = []
+
+    async def refetch(reset: FeedReset) -> None:
+        seen.append(reset)
+
+    async with start_feed(script) as feed, signed_in(feed.url) as client:
+        async with client.events(after=7, backoff=fast(), on_reset=refetch) as stream:
+            assert await collect(stream, up_to=52) == [51, 52]
+    assert [(r.oldest_event_id, r.last_event_id) for r in seen] == [(31, 50)]
+    assert stream.resets == 1 and feed.hellos[0]["after"] == 7
+
+
+async def test_reset_without_a_callback_is_raised_and_the_stream_goes_on(
+    start_feed: StartFeed,
+) -> None:
+    async def script(ws: ServerConnection, hello: dict[str, Any], number: int) -> None:
+        await ws.send(ready(9))
+        if number == 1:
+            await ws.send(reset_frame(5, 9))
+            await sync_with_client(ws)
+            await ws.close(1012)  # a restart: the next hello must resume after the reset
+            return
+        await send_events(ws, range(hello["after"] + 1, 11))
+        await ws.wait_closed()
+
+    async with start_feed(script) as feed, signed_in(feed.url) as client:
+        async with client.events(after=2, backoff=fast()) as stream:
+            with pytest.raises(FeedReset) as caught:
+                await collect(stream, up_to=10)
+            assert stream.last_event_id == 9 == caught.value.last_event_id
+            assert await collect(stream, up_to=10) == [10]
+    assert [h["after"] for h in feed.hellos] == [2, 9]
+    assert stream.last_close_code == 1012
 
 
 def test_backoff_grows_to_its_cap_with_jitter_and_resets() -> None:

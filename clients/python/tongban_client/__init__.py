@@ -5,6 +5,7 @@ from __future__ import annotations
 from tongban_client.client import TongbanClient
 from tongban_client.errors import (
     ApiError,
+    FeedReset,
     ProtocolError,
     SessionEnded,
     StreamRejected,
@@ -18,6 +19,7 @@ __all__ = [
     "Backoff",
     "DeviceKey",
     "EventStream",
+    "FeedReset",
     "ProtocolError",
     "SessionEnded",
     "StreamRejected",

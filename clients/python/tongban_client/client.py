@@ -11,13 +11,13 @@ import httpx
 
 from tongban_client.approvals import ApprovalsApi
 from tongban_client.documents import DocumentsApi
-from tongban_client.errors import ApiError, SessionEnded
+from tongban_client.errors import ApiError, FeedReset, SessionEnded
 from tongban_client.files import FilesApi
 from tongban_client.issued import IssuedApi
 from tongban_client.keys import DeviceKey
 from tongban_client.messaging import MessagingApi
 from tongban_client.notices import NoticesApi
-from tongban_client.stream import Backoff, EventStream
+from tongban_client.stream import Backoff, EventStream, ResetCallback
 from tongban_client.supervision import SupervisionApi
 
 Id = int | str
@@ -297,14 +297,32 @@ class TongbanClient(
         return await self._object("GET", "/v1/health")
 
     async def fetch_events(self, after: int = 0, limit: int = 100) -> Json:
-        """One page of the event feed over HTTP: `{events: [...], last_event_id}`."""
-        return await self._object("GET", "/v1/events", params={"after": after, "limit": limit})
+        """One page of the event feed over HTTP: `{events: [...], last_event_id}`.
+
+        Raises `FeedReset` when the feed no longer goes back to `after` (HTTP 410 `feed-reset`).
+        """
+        try:
+            return await self._object("GET", "/v1/events", params={"after": after, "limit": limit})
+        except ApiError as error:
+            if error.status == 410 and error.type.endswith("/feed-reset"):
+                raise FeedReset.from_payload(error.body) from error
+            raise
 
     def events(
-        self, after: int = 0, *, ping_interval: float = 20, backoff: Backoff | None = None
+        self,
+        after: int = 0,
+        *,
+        ping_interval: float = 20,
+        backoff: Backoff | None = None,
+        on_reset: ResetCallback | None = None,
     ) -> EventStream:
-        """Follow the event feed over the websocket, reconnecting and resuming by itself."""
-        return EventStream(self, after, ping_interval=ping_interval, backoff=backoff)
+        """Follow the event feed over the websocket, reconnecting and resuming by itself.
+
+        `on_reset(FeedReset)` (sync or async) is called when the feed no longer goes back to the
+        resume point: refetch your state there. Without it, iterating raises `FeedReset`.
+        """
+        return EventStream(self, after, ping_interval=ping_interval, backoff=backoff,
+                           on_reset=on_reset)
 
 
 def _is_unauthenticated(request: httpx.Request) -> bool:

@@ -50,6 +50,10 @@ class DocumentsApi(ApiBase):
     async def get_document(self, document_id: Id) -> Json:
         return await self._object("GET", f"/v1/documents/{document_id}")
 
+    async def document_desk(self) -> Json:
+        """What waits at my document desks (待办): counts per unit and state, my pending 传阅."""
+        return await self._object("GET", "/v1/documents/desk")
+
     async def list_documents(self, *, q: str | None = None, direction: str | None = None,
                              state: str | None = None, limit: int | None = None,
                              cursor: str | None = None) -> Json:
@@ -197,6 +201,12 @@ class DocumentsApi(ApiBase):
         params = _given(limit=limit, cursor=cursor)
         return await self._object("GET", f"/v1/documents/{document_id}/circulations",
                                   params=params)
+
+    async def tracked_circulations(self, *, state: str | None = None, limit: int | None = None,
+                                   cursor: str | None = None) -> Json:
+        """传阅 I follow: started by me or going round my desks' documents, newest first."""
+        params = _given(state=state, limit=limit, cursor=cursor)
+        return await self._object("GET", "/v1/documents/circulations", params=params)
 
     async def get_circulation(self, document_id: Id, circulation_id: Id) -> Json:
         return await self._object(

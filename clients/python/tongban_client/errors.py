@@ -109,6 +109,35 @@ class SessionEnded(TongbanError):
     """The session is over (revoked, logged out, or its refresh token refused): log in again."""
 
 
+class FeedReset(TongbanError):
+    """The feed no longer goes back to your resume point: the server's retention removed events
+    you had not seen, so applying what follows to the state you hold would leave a gap.
+
+    Refetch the state you keep (conversations, inbox, notices, tasks…) through the API, then go
+    on after `last_event_id`. An `EventStream` has already moved there and continues with the
+    events after it; for `fetch_events`, call again with `after=last_event_id`.
+    `oldest_event_id` is the lowest id the feed can still serve.
+    """
+
+    def __init__(self, *, oldest_event_id: int, last_event_id: int) -> None:
+        self.oldest_event_id = oldest_event_id
+        self.last_event_id = last_event_id
+        super().__init__(
+            f"the feed now starts at event {oldest_event_id}: refetch your state, "
+            f"then continue after {last_event_id}"
+        )
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> FeedReset:
+        """From the websocket `reset` frame or the HTTP 410 `feed-reset` problem body."""
+        if not isinstance(payload, dict):
+            raise ProtocolError(f"a feed reset without its ids: {payload!r}")
+        oldest, last = payload.get("oldest_event_id"), payload.get("last_event_id")
+        if not isinstance(oldest, int) or not isinstance(last, int):
+            raise ProtocolError(f"a feed reset without its ids: {payload!r}")
+        return cls(oldest_event_id=oldest, last_event_id=last)
+
+
 def _json_or_none(response: httpx.Response) -> Any:
     try:
         return response.json()

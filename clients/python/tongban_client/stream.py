@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -14,11 +16,12 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Origin
 
-from tongban_client.errors import ApiError, ProtocolError, SessionEnded, StreamRejected
+from tongban_client.errors import ApiError, FeedReset, ProtocolError, SessionEnded, StreamRejected
 
 if TYPE_CHECKING:
     from tongban_client.client import TongbanClient
 
+ResetCallback = Callable[[FeedReset], Awaitable[None] | None]
 PING = json.dumps({"type": "ping"})
 PONG = json.dumps({"type": "pong"})
 ABNORMAL_CLOSURE = 1006
@@ -64,6 +67,12 @@ class EventStream:
     It resumes from the last event it handed out (`last_event_id`), so an event is never skipped
     because it was received but not yet consumed when a connection dropped. One consumer at a
     time; `aclose()` may be called from anywhere.
+
+    When the server's retention removed events after the resume point, the server sends `reset`:
+    the stream moves `last_event_id` to the reset's `last_event_id` and calls `on_reset` (the
+    caller refetches its state there), or, without a callback, raises `FeedReset` from the
+    iteration; the stream stays open and the next iteration continues after that id.
+    `last_close_code` is the close code of the last connection lost (1012: the server restarted).
     """
 
     def __init__(
@@ -73,10 +82,14 @@ class EventStream:
         *,
         ping_interval: float = 20,
         backoff: Backoff | None = None,
+        on_reset: ResetCallback | None = None,
     ) -> None:
         self.last_event_id = after
         self.server_last_event_id: int | None = None
         self.connects = 0
+        self.resets = 0
+        self.last_close_code: int | None = None
+        self._on_reset = on_reset
         self._client = client
         self._ping_interval = ping_interval
         self._backoff = backoff or Backoff()
@@ -192,6 +205,8 @@ class EventStream:
             return self._accept(frame)
         if kind == "ready":
             self._on_ready(frame)
+        elif kind == "reset":
+            await self._reset(FeedReset.from_payload(frame))
         elif kind == "ping":
             await ws.send(PONG)
         return None  # pong and frame types we do not know
@@ -208,6 +223,15 @@ class EventStream:
         self.server_last_event_id = frame.get("last_event_id")
         self._backoff.reset()
         self._refreshed_since_ready = False
+
+    async def _reset(self, reset: FeedReset) -> None:
+        self.last_event_id = max(self.last_event_id, reset.last_event_id)
+        self.resets += 1
+        if self._on_reset is None:
+            raise reset
+        outcome = self._on_reset(reset)
+        if inspect.isawaitable(outcome):
+            await outcome
 
     # -- losing a connection ----------------------------------------------------------------
 
@@ -226,6 +250,7 @@ class EventStream:
             return
         code = closed.rcvd.code if closed.rcvd else ABNORMAL_CLOSURE
         reason = closed.rcvd.reason if closed.rcvd else ""
+        self.last_close_code = code
         self._raise_if_final(code, reason)
         if code == TOKEN_REFUSED:
             self._token_stale = True  # refresh, then reconnect at once

@@ -84,6 +84,11 @@ class SupervisionApi(ApiBase):
         """Statistics of a unit and its subtree, per direct sub-unit (督办统计)."""
         return await self._object("GET", "/v1/tasks/stats", params={"unit": unit_id})
 
+    async def task_trend(self, unit_id: Id, months: int = 6) -> Json:
+        """Completion rates per sub-unit by month of the tasks due then (完成率走势)."""
+        return await self._object("GET", "/v1/tasks/trend",
+                                  params={"unit": unit_id, "months": months})
+
     async def task_entries(
         self, task_id: Id, *, limit: int | None = None, cursor: str | None = None
     ) -> Json:
