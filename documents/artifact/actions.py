@@ -19,7 +19,7 @@ from documents.artifact.certificates import signing_material
 from documents.artifact.issuers import profile_of
 from documents.artifact.models import Artifact
 from documents.artifact.render import Job, Rendered, decisions_of, render
-from documents.artifact.sources import SourceRefused, load_record
+from documents.artifact.sources import load_record, read_texts
 from documents.events import notify, owners
 from documents.models import Document, DocumentFile
 from documents.policy import Direction, State, conflict
@@ -49,7 +49,11 @@ async def _job(document: Document, *, settings: Settings, root: Path) -> Job:
     if profile.seal_file_id:
         stored = await StoredFile.get(id=profile.seal_file_id)
         seal = await asyncio.to_thread((root / stored.path).read_bytes)
-    return Job(record=await load_record(document, content, profile), files_root=root,
+    texts = await read_texts([*filter(None, [content.body]), *content.attachments], root)
+    if content.body and isinstance(texts.get(content.body.id), str):
+        raise Unprocessable(f"The body cannot be set as text: {texts[content.body.id]}.",
+                            slug="body-unreadable")
+    return Job(record=await load_record(document, content, profile), texts=texts,
                fonts_dir=settings.fonts_dir or settings.data_dir / "fonts", seal=seal,
                decisions=await decisions_of(document),
                material=await signing_material(unit, settings), when=utcnow(),
@@ -69,10 +73,7 @@ async def do_render_document(document: Document, *, actor: Actor, settings: Sett
     if await Artifact.exists(document_id=document.id):
         raise Conflict("The document's PDF has already been issued.", slug="already-rendered")
     job = await _job(document, settings=settings, root=root)
-    try:
-        rendered = await render(job)
-    except SourceRefused as exc:
-        raise Unprocessable(str(exc), slug="body-unreadable") from exc
+    rendered = await render(job)
     return await _store(document, rendered, serial=job.material.serial, actor=actor, root=root)
 
 

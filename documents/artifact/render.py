@@ -19,7 +19,7 @@ from directory.models import Device, Person
 from documents.artifact.certificates import SigningMaterial
 from documents.artifact.fonts import FontSet, Role
 from documents.artifact.manifest import CONTENT_NAME, FORMAT, MANIFEST_NAME, encode
-from documents.artifact.sources import Record, manuscript
+from documents.artifact.sources import Record, Texts, manuscript
 from documents.artifact.typeset import Measure
 from documents.models import Document
 from documents.policy import TYPE_LABELS, DocType
@@ -107,7 +107,7 @@ class Job:
     """Everything a render needs, gathered before it starts."""
 
     record: Record
-    files_root: Path
+    texts: Texts
     fonts_dir: Path
     seal: bytes | None
     decisions: list[dict[str, Any]]
@@ -129,7 +129,7 @@ def run(job: Job) -> Rendered:
     fonts = load_fonts(job.fonts_dir)
     if job.glyph_cache is not None:
         fonts.keep_glyphs_in(job.glyph_cache)
-    text = manuscript(job.record, job.files_root)
+    text = manuscript(job.record, job.texts)
     pages = compose(text, measure_with(fonts))
     document, unit = job.record.document, job.record.unit
     files = [Embedded(MANIFEST_NAME, encode(manifest(job.record, job.decisions, job.material)),

@@ -1,13 +1,13 @@
 """The words of an issued document, gathered from its record for the layout: names of units
 and people, dates in Arabic numerals, the body's paragraphs (.docx, text or HTML), each
-attachment's title and text. Reading files is bounded: a body or attachment past the limits
-is not set as text (a .docx whose parts inflate past 64 MiB is refused as a bomb).
+attachment's title and text. Files are read within `files.bounded`'s limits before the
+render starts; an attachment past them is carried beside the document, a body past them
+refuses the render (422).
 """
 
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,20 +17,19 @@ from documents.artifact.layout import Attachment, Manuscript, Signatory
 from documents.artifact.models import IssuerProfile
 from documents.models import Document
 from documents.policy import CHINA, UPWARD, DocType, Secrecy, URGENCY_LABELS, Urgency
-from documents.text import DOCX, pdf_text, reader_for
+from documents.text import file_text, pdf_text, reader_for
+from files.bounded import ParseRefused
 from documents.versions import Content
 from files.models import StoredFile
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
-MAX_INFLATED = 64 * 1024 * 1024
 MAX_PARAGRAPHS = 5000
 MAX_CHARS = 300_000
 INDENT = re.compile(r"^[\s\u3000\ufeff]+")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-class SourceRefused(ValueError):
-    """A body or attachment that may not be parsed (too large, a decompression bomb)."""
+Texts = dict[int, "list[str] | None | str"]  # file id → paragraphs, None (not text), refusal
 
 
 def chinese_date(day: date) -> str:
@@ -38,29 +37,35 @@ def chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _bounded(path: Path, name: str, content_type: str) -> None:
-    if path.stat().st_size > MAX_SOURCE_BYTES:
-        raise SourceRefused(f"{name} is larger than {MAX_SOURCE_BYTES // 2**20} MiB.")
-    if content_type == DOCX or name.lower().endswith(".docx"):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                infos = archive.infolist()
-        except zipfile.BadZipFile as exc:
-            raise SourceRefused(f"{name} is not a readable .docx.") from exc
-        if len(infos) > 2000 or sum(i.file_size for i in infos) > MAX_INFLATED:
-            raise SourceRefused(f"{name} inflates past the limits of a document.")
-
-
-def paragraphs_of(path: Path, name: str, content_type: str) -> list[str] | None:
-    """The paragraphs of a text-like file (indentation and blank lines dropped); None when the
-    file is not text (an image, a spreadsheet) and travels beside the document instead."""
-    read = reader_for(name, content_type)
-    if read is None or read is pdf_text:  # a PDF keeps its own layout: carried, not re-set
-        return None
-    _bounded(path, name, content_type)
-    text = CONTROL.sub("", read(path).replace("\t", "\u3000"))[:MAX_CHARS]
+def paragraphs(text: str) -> list[str]:
+    """Paragraphs of extracted text: indentation, control characters and blank lines dropped
+    (the layout indents and spaces them itself)."""
+    text = CONTROL.sub("", text.replace("\t", "\u3000"))[:MAX_CHARS]
     lines = (INDENT.sub("", line).rstrip() for line in text.splitlines())
     return [line for line in lines if line][:MAX_PARAGRAPHS]
+
+
+async def read_texts(files: list[StoredFile], root: Path) -> Texts:
+    """The paragraphs of each text-like file (.docx, text, HTML), read within the bounds of
+    `files.bounded` (the archive checked while it inflates, the parse in the worker process).
+    A PDF or anything else is None: it keeps its own layout and travels beside the document.
+    A file over the limits is its refusal's text; a damaged one has no paragraphs."""
+    texts: Texts = {}
+    for stored in files:
+        read = reader_for(stored.name, stored.content_type)
+        if read is None or read is pdf_text:
+            texts[stored.id] = None
+        elif stored.size > MAX_SOURCE_BYTES:
+            texts[stored.id] = f"larger than {MAX_SOURCE_BYTES // 2**20} MiB"
+        else:
+            try:
+                text = await file_text(root / stored.path, stored.name, stored.content_type,
+                                       stored.size)
+            except ParseRefused as refused:
+                texts[stored.id] = refused.detail or "over the parsing limits"
+                continue
+            texts[stored.id] = paragraphs(text)
+    return texts
 
 
 def title_of(name: str) -> str:
@@ -98,14 +103,14 @@ def _issued_day(document: Document) -> date:
     return moment.astimezone(CHINA).date()
 
 
-def manuscript(record: Record, root: Path) -> Manuscript:
-    """The manuscript of the record (blocking: it reads the body and attachments)."""
+def manuscript(record: Record, texts: Texts) -> Manuscript:
+    """The manuscript of the record, with the texts read from its files (`read_texts`)."""
     document, profile, unit = record.document, record.profile, record.unit
     body = record.content.body
-    paragraphs = paragraphs_of(root / body.path, body.name, body.content_type) if body else []
-    paragraphs = paragraphs or []
-    while paragraphs and paragraphs[0].replace(" ", "") == document.title.replace(" ", ""):
-        paragraphs = paragraphs[1:]  # a body that repeats its title
+    found = texts.get(body.id) if body else None
+    lines = found if isinstance(found, list) else []
+    while lines and lines[0].replace(" ", "") == document.title.replace(" ", ""):
+        lines = lines[1:]  # a body that repeats its title
     issued = _issued_day(document)
     urgency = Urgency(document.urgency)
     return Manuscript(
@@ -115,8 +120,8 @@ def manuscript(record: Record, root: Path) -> Manuscript:
         else [],
         secrecy="内部" if document.secrecy == Secrecy.INTERNAL else "",
         urgency="" if urgency is Urgency.NORMAL else URGENCY_LABELS[urgency],
-        main_to="，".join(record.main_names), body=paragraphs,
-        attachments=[_attachment(f, root) for f in record.content.attachments],
+        main_to="，".join(record.main_names), body=lines,
+        attachments=[_attachment(f, texts.get(f.id)) for f in record.content.attachments],
         signatories=[Signatory(profile.signature or unit.name,
                                profile.seal_mm if profile.seal_file_id else None)],
         date=chinese_date(document.written_on or issued), note=document.note,
@@ -125,17 +130,15 @@ def manuscript(record: Record, root: Path) -> Manuscript:
     )
 
 
-def _attachment(stored: StoredFile, root: Path) -> Attachment:
+def _attachment(stored: StoredFile, text: list[str] | None | str) -> Attachment:
     title = title_of(stored.name)
-    try:
-        paragraphs = paragraphs_of(root / stored.path, stored.name, stored.content_type)
-    except SourceRefused as refused:
-        return Attachment(title, None, f"本附件（{stored.name}）随文另附。{refused}")
-    if paragraphs is None:
+    if isinstance(text, str):
+        return Attachment(title, None, f"本附件（{stored.name}）随文另附：{text}。")
+    if text is None:
         size = f"{stored.size / 1024:.0f} KB" if stored.size < 2**20 else \
             f"{stored.size / 2**20:.1f} MB"
         return Attachment(title, None, f"本附件为电子文件《{stored.name}》（{size}，SHA-256 "
                                        f"{stored.sha256[:16]}…），随文另附。")
-    if paragraphs and paragraphs[0] == title:
-        paragraphs = paragraphs[1:]
-    return Attachment(title, paragraphs)
+    if text and text[0] == title:
+        text = text[1:]
+    return Attachment(title, text)
