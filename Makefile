@@ -20,6 +20,7 @@ install: $(BIN)/python system-deps
 install-test: $(BIN)/python
 	bash scripts/system-deps.sh  # Chromium for the console's browser tests, CJK fonts
 	$(BIN)/pip install --quiet -e '.[test,postgres,redis]' -e 'clients/python[verify]'
+	cd clients/typescript && npm ci --no-audit --no-fund --silent
 
 demo: install
 	$(BIN)/tongban serve --demo --host $(HOST) --port $(PORT)

@@ -12,10 +12,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from approvals.models import Chain, Decision
 from approvals.policy import Seat
+from approvals.schemas import AbsencePublic
+from approvals.states import ChainState
 from core.tx import Work
 
 URGENCY = ("normal", "urgent", "critical")  # 平件, 急件, 特急
@@ -57,3 +62,61 @@ def notify_decided(work: Work, chain: Chain, decision: Decision, audience: list[
 def notify_chain(work: Work, kind: str, chain: Chain, audience: list[str], **extra: Any) -> None:
     """An event about the whole chain (`approval.completed`, `approval.delegated` …)."""
     work.emit(f"approval.{kind}", audience, {**chain_summary(chain), **extra})
+
+
+class ChainEventData(BaseModel):
+    """What every chain event carries: the chain in brief (more fields per kind may follow)."""
+
+    model_config = ConfigDict(extra="allow")
+    chain_id: int
+    title: str
+    subject_type: str
+    subject_id: str
+    state: str
+    urgency: Literal["normal", "urgent", "critical"]
+    due_at: datetime | None
+    initiator_id: int
+
+
+class PendingData(ChainEventData):
+    """A seat opened for you: decide (or it was delegated to you, `via`)."""
+
+    step_id: int
+    label: str
+    on_behalf_of: int | None
+    via: str
+
+
+class DecidedData(ChainEventData):
+    step_id: int
+    decision_id: int
+    person_id: int
+    on_behalf_of: int | None
+    decision: Literal["approve", "reject", "return"]
+    comment: str
+
+
+class EndedData(ChainEventData):
+    """The chain finished a pass: completed, rejected, returned (to `to_step_id`) or
+    withdrawn; `cause` says which move ended it."""
+
+    cause: str | None = None
+
+
+class CancelledData(BaseModel):
+    """Your open seat closed without your decision (the chain moved on or was withdrawn)."""
+
+    model_config = ConfigDict(extra="allow")
+    chain_id: int
+    step_id: int
+    reason: str
+
+
+EVENTS: dict[str, type[BaseModel]] = {
+    "approval.pending": PendingData, "approval.decided": DecidedData,
+    "approval.cancelled": CancelledData, "approval.out_of_office": AbsencePublic,
+    **{f"approval.{state.value}": EndedData for state in ChainState
+       if state is not ChainState.RUNNING},
+    **{f"approval.{kind}": ChainEventData for kind in (
+        "delegated", "signers_added", "taken_back", "content_changed", "reminded")},
+}

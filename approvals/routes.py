@@ -8,11 +8,12 @@ from starlette.responses import Response
 from approvals import absences, actions, inbox, queries, reminders
 from approvals.actions import Subject
 from approvals.schemas import (
-    ChainCreate, ChainPublic, ContentChange, DecisionCreate, DelegateCreate, InboxQuery,
-    OutOfOfficeCreate, PageQuery, ReasonBody, RemindCreate, Resubmit, SignersCreate, VerifyReport,
+    AbsencePage, AbsencePublic, ChainCreate, ChainPublic, ChainReminded, ContentChange,
+    DecisionCreate, DecisionResult, DelegateCreate, InboxPage, InboxQuery, OutOfOfficeCreate,
+    PageQuery, ReasonBody, RemindCreate, Resubmit, SignersCreate, VerifyReport,
 )
 from core.errors import NotFound
-from core.http import parse_json, parse_query, path_int, reply, route
+from core.http import IDEMPOTENCY_KEY, Reply, parse_json, parse_query, path_int, reply, route
 from core.idempotency import header_key
 from directory.auth import authenticate
 
@@ -158,35 +159,97 @@ async def cancel_out_of_office(request: Request) -> Response:
 
 CHAIN = "/v1/approvals/{chain_id}"
 OUT_OF_OFFICE = "/v1/approvals/out-of-office"
+T = "approvals"
+CHAIN_404 = ("No such chain, or you are not its initiator, a watcher, nor seated on a step "
+             "(nor a reader of its subject).")
+RUNNING_409 = "The chain is not running (completed, rejected, returned or withdrawn)."
+INITIATOR_403 = "Only the initiator."
+
 routes = [
     route("/v1/approvals", start_chain, "POST", "Start a sign-off chain (发起签批)",
-          body=ChainCreate, response=ChainPublic, status=201, tag="approvals"),
+          body=ChainCreate, response=ChainPublic, status=201, headers=(IDEMPOTENCY_KEY,), tag=T,
+          replies={200: Reply(ChainPublic, "Started before with this Idempotency-Key.")},
+          errors={422: "A field is not valid, a signer does not exist, or a step has nobody."},
+          description="Anyone signed in, for an ad-hoc subject (公文 start theirs through "
+                      "`/v1/documents/{id}/submit`). Steps run in order; each has a mode: "
+                      "`one` 单签, `all` 会签, `any` 或签, `quorum` 票签. Emits "
+                      "`approval.pending` to the first step's signers."),
     route("/v1/approvals/inbox", show_inbox, "GET", "My inbox: waiting, done, started (待办)",
-          query=InboxQuery, tag="approvals"),
+          query=InboxQuery, response=InboxPage, tag=T,
+          errors={400: "The cursor is not one this box gave."},
+          description="`waiting`: seats I must decide, most urgent and soonest due first; "
+                      "`done`: my decisions; `started`: chains I began."),
     route(OUT_OF_OFFICE, set_out_of_office, "POST", "Name a delegate while away (外出委托)",
-          body=OutOfOfficeCreate, status=201, tag="approvals"),
+          body=OutOfOfficeCreate, response=AbsencePublic, status=201, tag=T,
+          errors={409: "It overlaps another period of yours.",
+                  422: "A field is not valid, or the delegate is you or does not exist."},
+          description="Steps that open for me in the period go to the delegate instead, on my "
+                      "behalf."),
     route(OUT_OF_OFFICE, list_out_of_office, "GET", "My out-of-office periods",
-          query=PageQuery, tag="approvals"),
+          query=PageQuery, response=AbsencePage, tag=T,
+          errors={400: "The cursor is not one this list gave."},
+          description="The caller's own periods, current and past."),
     route(OUT_OF_OFFICE + "/{absence_id}", cancel_out_of_office, "DELETE",
-          "End an out-of-office period", tag="approvals"),
+          "End an out-of-office period", response=AbsencePublic, tag=T,
+          errors={404: "Unless the period is yours."},
+          description="The person away ends it early; later steps come to them again."),
     route(CHAIN, show_chain, "GET", "A chain: steps, decisions, history", response=ChainPublic,
-          tag="approvals"),
+          tag=T, errors={404: CHAIN_404},
+          description="Its initiator, watchers, anyone seated on a step, and those who may "
+                      "see its subject."),
     route(CHAIN + "/decisions", decide_step, "POST", "Decide on a step, signed (同意/不同意/退回)",
-          body=DecisionCreate, status=201, tag="approvals"),
+          body=DecisionCreate, response=DecisionResult, status=201, tag=T, errors={
+              403: "You hold no open seat on that step.", 404: CHAIN_404,
+              409: RUNNING_409 + " Or the step closed, the subject changed since you read it "
+                                 "(`content-changed`), or the nonce was used before.",
+              422: "A field is not valid, or the signature is malformed, not by your device's "
+                   "key, for other content or stale (`signature-*`), or the return target is "
+                   "not an earlier step."},
+          description="A person seated on the open step. `signature` is a compact JWS (ES256) "
+                      "made on a registered device over `{chain, step, decision, comment, "
+                      "content_sha256, signed_at, nonce}`. Emits `approval.decided`, and "
+                      "`approval.pending` when the next step opens, `approval.completed`, "
+                      "`rejected` or `returned` when the chain ends a pass."),
     route(CHAIN + "/delegate", delegate_step, "POST", "Hand my place to someone (转交)",
-          body=DelegateCreate, response=ChainPublic, tag="approvals"),
+          body=DelegateCreate, response=ChainPublic, tag=T, errors={
+              403: "You hold no open seat.", 404: CHAIN_404,
+              409: RUNNING_409 + " Or the delegate already holds a seat."},
+          description="A person with an open seat hands it on. Emits `approval.delegated` and "
+                      "`approval.pending` to the delegate."),
     route(CHAIN + "/add-signers", add_signers, "POST", "Add signers before or after (加签)",
-          body=SignersCreate, response=ChainPublic, tag="approvals"),
+          body=SignersCreate, response=ChainPublic, tag=T, errors={
+              403: "You hold no open seat.", 404: CHAIN_404, 409: RUNNING_409},
+          description="A person with an open seat adds a step before (they sign first) or "
+                      "after the current one. Emits `approval.signers_added`."),
     route(CHAIN + "/withdraw", withdraw_chain, "POST", "Withdraw the chain (撤回)",
-          body=ReasonBody, response=ChainPublic, tag="approvals"),
+          body=ReasonBody, response=ChainPublic, tag=T, errors={
+              403: INITIATOR_403, 404: CHAIN_404, 409: RUNNING_409},
+          description="The initiator, while it runs or is returned. Emits "
+                      "`approval.withdrawn` and `approval.cancelled` to open seats."),
     route(CHAIN + "/take-back", take_back, "POST", "Take back my approval (拿回)",
-          response=ChainPublic, tag="approvals"),
+          response=ChainPublic, tag=T, errors={
+              404: CHAIN_404,
+              409: RUNNING_409 + " Or there is nothing to take back: the next step has "
+                                 "decided."},
+          description="A signer whose approval opened the next step, before anyone there "
+                      "decided. Emits `approval.taken_back`."),
     route(CHAIN + "/remind", remind_chain, "POST", "Remind who is awaited (催办)",
-          body=RemindCreate, tag="approvals"),
+          body=RemindCreate, response=ChainReminded, tag=T, errors={
+              403: INITIATOR_403, 404: CHAIN_404, 409: RUNNING_409,
+              429: "Reminded less than the minimum interval ago."},
+          description="The initiator. Emits `approval.reminded` to the open seats."),
     route(CHAIN + "/content", change_content, "POST", "The ad-hoc subject changed (实质性修改)",
-          body=ContentChange, response=ChainPublic, tag="approvals"),
+          body=ContentChange, response=ChainPublic, tag=T, errors={
+              403: INITIATOR_403, 404: CHAIN_404, 409: RUNNING_409},
+          description="The initiator of an ad-hoc chain gives the new content hash: earlier "
+                      "approvals become stale and signing starts again. Emits "
+                      "`approval.content_changed`."),
     route(CHAIN + "/resubmit", resubmit_chain, "POST", "Send a returned chain on (重新提交)",
-          body=Resubmit, response=ChainPublic, tag="approvals"),
+          body=Resubmit, response=ChainPublic, tag=T, errors={
+              403: INITIATOR_403, 404: CHAIN_404, 409: "The chain is not returned."},
+          description="The initiator of a returned chain. Emits `approval.pending`."),
     route(CHAIN + "/verify", verify_chain, "GET", "Check every signature again",
-          response=VerifyReport, tag="approvals"),
+          response=VerifyReport, tag=T, errors={404: CHAIN_404},
+          description="Anyone who may see the chain: every decision's JWS re-checked against "
+                      "its device key (revoked keys included) and the content hash."),
 ]

@@ -11,7 +11,7 @@ from pydantic import (
 )
 
 from approvals.planning import StepPlan
-from approvals.states import Mode, Verdict, Where
+from approvals.states import ChainState, Mode, SeatState, StepState, Verdict, Where
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
@@ -155,27 +155,189 @@ class PersonRef(BaseModel):
     display_name: str
 
 
-class ChainPublic(BaseModel):
-    """A chain with its steps (current round's assignees), decisions, watchers and history."""
-
+class ChainSummary(BaseModel):
     id: int
-    subject_type: str
+    subject_type: str = Field(description="`document` for 公文 sign-off, `ad-hoc` otherwise.")
     subject_id: str
     title: str
-    content_sha256: str
-    state: str
+    state: ChainState
     urgency: Urgency
     due_at: datetime | None
-    initiator: PersonRef
-    current_step_id: int | None
-    steps: list[dict[str, Any]]
-    decisions: list[dict[str, Any]]
-    watchers: list[PersonRef]
-    history: list[dict[str, Any]]
+    initiator_id: int
+    created_at: datetime
+    finished_at: datetime | None
+    current_step_id: int | None = Field(default=None, description="The open step, if any "
+                                                                  "(absent in inbox lists).")
+
+
+class PersonName(BaseModel):
+    id: int
+    display_name: str
+
+
+class AssigneePublic(BaseModel):
+    """A seat on a step (this round): who, how they got it, whether they have decided."""
+
+    id: int
+    person: PersonName
+    state: SeatState
+    via: Literal["assigned", "delegated", "out_of_office", "added"]
+    on_behalf_of: PersonName | None
+    opened_at: datetime | None
+    decided_at: datetime | None
+
+
+class PlannedSigners(BaseModel):
+    people: list[int]
+    positions: list[Any]
+
+
+class StepPublic(BaseModel):
+    id: int
+    position: int
+    label: str
+    mode: Mode
+    quorum: int | float | None = Field(description="票签: a count, or a share of the seats.")
+    state: StepState
+    round: int
+    planned: PlannedSigners
+    added_by: int | None
+    opened_at: datetime | None
+    approvals: int
+    assignees: list[AssigneePublic]
+
+
+class DecisionPublic(BaseModel):
+    """A signed decision; `signature` is the compact JWS made on the device."""
+
+    id: int
+    step_id: int
+    round: int
+    person: PersonName
+    decision: Verdict
+    on_behalf_of: PersonName | None
+    comment: str
+    content_sha256: str
+    stale: bool = Field(description="The subject changed after this decision was made.")
+    signed_at: datetime
+    decided_at: datetime
+    device_id: int | None
+    return_to_step: int | None
+    retracted: bool = Field(description="Taken back (拿回) by its signer.")
+    signature: str
+
+
+class HistoryEntry(BaseModel):
+    action: str
+    actor_id: int | None
+    device_id: int | None
+    at: datetime
+    detail: dict[str, Any]
+
+
+class ChainPublic(ChainSummary):
+    """A chain with its steps (current round's assignees), decisions, watchers and history."""
+
+    content_sha256: str
+    initiator: PersonName
+    steps: list[StepPublic]
+    decisions: list[DecisionPublic]
+    watchers: list[PersonName] = Field(default_factory=list, description="Copied (抄送).")
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+
+class DecisionMade(BaseModel):
+    id: int
+    step_id: int
+    round: int
+    person_id: int
+    on_behalf_of: int | None
+    decision: Verdict
+    comment: str
+    content_sha256: str
+    signed_at: datetime
+    decided_at: datetime
+    device_id: int | None
+    return_to_step: int | None
+
+
+class DecisionResult(BaseModel):
+    decision: DecisionMade
+    chain: ChainSummary
+
+
+class StepBrief(BaseModel):
+    id: int
+    label: str
+    mode: Mode | None = None
+
+
+class InboxItem(BaseModel):
+    """`waiting`: a seat to decide; `done`: a decision made; `started`: a chain I began."""
+
+    chain: ChainSummary
+    assignment_id: int | None = None
+    step: StepBrief | None = None
+    on_behalf_of: int | None = None
+    via: str | None = None
+    opened_at: datetime | None = None
+    decision_id: int | None = None
+    decision: Verdict | None = None
+    comment: str | None = None
+    decided_at: datetime | None = None
+
+
+class InboxCounts(BaseModel):
+    waiting: int
+    done: int
+    started: int
+
+
+class InboxPage(BaseModel):
+    box: Literal["waiting", "done", "started"]
+    items: list[InboxItem]
+    next_cursor: str | None
+    counts: InboxCounts
+
+
+class AbsencePublic(BaseModel):
+    """A time away (外出委托) and the delegate named for it (also the data of the delegate's
+    `approval.out_of_office` event)."""
+
+    id: int
+    person_id: int
+    delegate_id: int
+    starts_at: datetime
+    ends_at: datetime
+    cancelled_at: datetime | None
+
+
+class AbsencePage(BaseModel):
+    items: list[AbsencePublic]
+    next_cursor: str | None
+
+
+class ChainReminded(BaseModel):
+    chain_id: int
+    reminded: list[int]
+
+
+class SignatureCheck(BaseModel):
+    decision_id: int
+    step_id: int
+    round: int
+    person_id: int
+    decision: Verdict
+    device_id: int | None
+    valid: bool
+    problems: list[str]
+    subject_changed: bool
+    retracted: bool
 
 
 class VerifyReport(BaseModel):
     chain_id: int
     ok: bool
     content_sha256: str
-    decisions: list[dict[str, Any]]
+    state: ChainState
+    decisions: list[SignatureCheck]

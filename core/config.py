@@ -120,6 +120,14 @@ def load_settings() -> Settings:
 def _path(name: str) -> Path | None:
     value = _env(name, "")
     return Path(value).resolve() if value else None
+def private_dir(path: Path) -> Path:
+    """A folder only the server's user may enter (0700), as is every folder made for it: the
+    data folder and everything the server keeps under it."""
+    made = [folder for folder in (path, *path.parents) if not folder.exists()]
+    path.mkdir(parents=True, exist_ok=True)
+    for folder in {path, *made}:
+        folder.chmod(0o700)
+    return path
 
 
 def _stored_secret(data_dir: Path) -> str:
@@ -127,7 +135,7 @@ def _stored_secret(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     secret = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -10,6 +12,8 @@ from tortoise import connections
 from tortoise.context import TortoiseContext
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate as tortoise_migrate
+
+from core.config import private_dir
 
 # Kept explicit: busy_timeout lets several processes share one SQLite file; NORMAL is safe in WAL.
 SQLITE_PRAGMAS = {"journal_mode": "WAL", "synchronous": "NORMAL", "busy_timeout": "10000"}
@@ -47,11 +51,29 @@ def tortoise_config(database_url: str, apps: Mapping[str, str]) -> dict[str, Any
 
 async def migrate(config: dict[str, Any]) -> None:
     """Apply every pending migration of every app, in a context of its own."""
+    private_sqlite_file(config["connections"]["default"])
     async with TortoiseContext():
         await tortoise_migrate(config=config)
 
 
 _context: TortoiseContext | None = None
+
+
+def private_sqlite_file(url: str) -> None:
+    """Make a SQLite database file (and its WAL and shared-memory files, which SQLite creates
+    with the database's mode) readable by the server's user only: 0600, in a 0700 folder."""
+    if not url.startswith("sqlite://"):
+        return
+    parts = urlsplit(url)
+    name = parts.netloc + parts.path
+    if not name or name == ":memory:":
+        return
+    path = Path(name)
+    private_dir(path.parent)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for existing in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if existing.exists():
+            existing.chmod(0o600)
 
 
 async def open_db(config: dict[str, Any], *, run_migrations: bool = True) -> None:
@@ -61,6 +83,7 @@ async def open_db(config: dict[str, Any], *, run_migrations: bool = True) -> Non
     different tasks, and a task-local context would be invisible to the requests.
     """
     global _context
+    private_sqlite_file(config["connections"]["default"])
     if run_migrations:
         await migrate(config)
     await close_db()

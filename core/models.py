@@ -96,8 +96,9 @@ class FeedHorizon(Model):
     class Meta:
         table = "core_feed_horizon"
 class LimitCounter(Model):
-    """Tries counted in a fixed window for one key (`login:acct:…`), shared by every process;
-    see `core.ratelimit.SharedLimit`."""
+    """Tries counted in a fixed window for one key (`login:acct:…`), shared by every process.
+
+    See `core.ratelimit.SharedLimit`."""
 
     name = fields.CharField(max_length=200, primary_key=True)
     hits = fields.IntField()

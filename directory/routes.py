@@ -13,8 +13,10 @@ from directory.browser_routes import routes as browser_routes
 from directory.login import AuthKit, TokenGrant
 from directory.models import Session, Unit
 from directory.schemas import (
-    DeskIn, DeviceCreate, DevicePublic, GroupCreate, LoginRequest, PeopleQuery, PersonCreate,
-    PositionCreate, RefreshRequest, TokenPair, UnitCreate, UnitPeopleQuery, UnitRoutingPublic,
+    DeskIn, DeviceCreate, DevicePage, DevicePublic, GroupCreate, GroupPublic, LoginRequest,
+    MePublic, PeopleQuery, PersonCreate, PersonPage, PersonPublic, PositionAdded, PositionCreate,
+    RefreshRequest, SessionsEnded, TokenPair, UnitCreate, UnitPeopleQuery, UnitPublic,
+    UnitRoutingPublic, UnitTree,
     UnitUpdate,
 )
 
@@ -205,23 +207,53 @@ async def revoke_person_sessions(request: Request) -> Response:
     return reply({"ended": ended})
 
 
+OUTSIDE_403 = "You are neither an administrator nor a unit admin above that unit (单位管理员)."
+UNIT_404 = "No such unit, or one you may not see."
+
 routes = [
     *browser_routes,
     route("/v1/auth/login", login_person, "POST", "Log in (登录)", body=LoginRequest,
-          response=TokenPair, auth=False, tag="auth"),
+          response=TokenPair, auth=False, tag="auth",
+          description="Anyone with a username and password. The access token is short-lived "
+                      "(`expires_in` seconds); the refresh token renews it once.",
+          errors={401: "Wrong username or password (the same answer for both).",
+                  429: "Too many failed attempts for this account or from this address; "
+                       "`Retry-After` says when to try again."}),
     route("/v1/auth/refresh", refresh_session, "POST", "Rotate the refresh token",
-          body=RefreshRequest, response=TokenPair, auth=False, tag="auth"),
-    route("/v1/auth/logout", logout_session, "POST", "End this session", status=204, tag="auth"),
-    route("/v1/me", show_me, "GET", "The caller, their positions and units", tag="auth"),
+          body=RefreshRequest, response=TokenPair, auth=False, tag="auth",
+          description="A new pair for a refresh token; the old refresh token stops working. "
+                      "A refresh token used twice ends the whole session (it was stolen).",
+          errors={401: "The refresh token is not valid, already used, or its session ended."}),
+    route("/v1/auth/logout", logout_session, "POST", "End this session", status=204, tag="auth",
+          description="Ends the session of the presented token at once; its websockets close "
+                      "(4410)."),
+    route("/v1/me", show_me, "GET", "The caller, their positions and units", response=MePublic,
+          tag="auth", description="Who the token belongs to: positions, units, groups."),
     route("/v1/devices", register_device, "POST", "Register a device key", body=DeviceCreate,
-          response=DevicePublic, status=201, tag="devices"),
-    route("/v1/devices", list_devices, "GET", "My devices", tag="devices"),
-    route("/v1/devices/{device_id}", revoke_device, "DELETE", "Revoke a device", tag="devices"),
+          response=DevicePublic, status=201, tag="devices",
+          description="A phone registers the public half of its P-256 key; its 签批 decisions "
+                      "are then signed with it. Emits `device.added` to the owner.",
+          errors={409: "This key is already registered.",
+                  422: "Not a P-256 public JWK (or it holds the private part `d`)."}),
+    route("/v1/devices", list_devices, "GET", "My devices", response=DevicePage, tag="devices",
+          description="The caller's devices, revoked ones included."),
+    route("/v1/devices/{device_id}", revoke_device, "DELETE", "Revoke a device",
+          response=DevicePublic, tag="devices", errors={404: "Unless the device is yours."},
+          description="Its owner revokes it: it signs nothing more, and signatures made before "
+                      "stay verifiable. Emits `device.revoked`."),
     route("/v1/org/units", create_unit, "POST", "Create a unit", body=UnitCreate, status=201,
-          tag="org"),
-    route("/v1/org/units/{unit_id}", show_unit, "GET", "A unit with its children", tag="org"),
+          response=UnitPublic, tag="org", errors={
+              403: OUTSIDE_403 + " Only an administrator makes a top-level unit.",
+              404: "The parent unit does not exist.",
+              422: "A field is not valid, the level is not below the parent's, or units would "
+                   "nest deeper than six levels."},
+          description="Administrators anywhere, unit admins within their subtree."),
+    route("/v1/org/units/{unit_id}", show_unit, "GET", "A unit with its children",
+          response=UnitTree, tag="org", errors={404: UNIT_404},
+          description="Anyone signed in: the unit, its direct children and its ancestors."),
     route("/v1/org/units/{unit_id}", rename_unit, "PATCH", "Rename a unit", body=UnitUpdate,
-          tag="org"),
+          response=UnitPublic, tag="org", errors={403: OUTSIDE_403, 404: UNIT_404},
+          description="Administrators, and unit admins within their subtree."),
     route("/v1/org/units/{unit_id}/routing", show_unit_routing, "GET",
           "Who serves the unit: its document desk (办公室/办公厅), desk clerks, leaders",
           response=UnitRoutingPublic, tag="org", errors={404: "when the unit does not exist"}),
@@ -232,18 +264,32 @@ routes = [
               404: "when the unit or the desk unit does not exist",
               422: "when the desk is not a unit under it at its level, or desks would chain"}),
     route("/v1/org/units/{unit_id}/people", list_unit_people, "GET", "People of a unit",
-          query=UnitPeopleQuery, tag="org"),
+          query=UnitPeopleQuery, response=PersonPage, tag="org", errors={
+              400: "The cursor is not one this list gave.", 404: UNIT_404},
+          description="Anyone signed in; `include_subunits=true` adds everyone below."),
     route("/v1/org/people", search_people, "GET", "Search people by name", query=PeopleQuery,
-          tag="org"),
+          response=PersonPage, tag="org", errors={400: "The cursor is not one this list gave."},
+          description="Anyone signed in: `q` finds Chinese substrings of names and usernames."),
     route("/v1/org/people", create_person, "POST", "Create a person", body=PersonCreate,
-          status=201, tag="org"),
-    route("/v1/org/people/{person_id}", show_person, "GET", "A person", tag="org"),
+          response=PersonPublic, status=201, tag="org", errors={
+              403: OUTSIDE_403, 404: UNIT_404, 409: "The username is taken."},
+          description="Administrators, and unit admins for a unit within their subtree."),
+    route("/v1/org/people/{person_id}", show_person, "GET", "A person", response=PersonPublic,
+          tag="org", description="Anyone signed in: name and positions."),
     route("/v1/org/people/{person_id}/positions", add_position, "POST", "Add a position",
-          body=PositionCreate, status=201, tag="org"),
+          body=PositionCreate, response=PositionAdded, status=201, tag="org", errors={
+              403: OUTSIDE_403, 409: "The person already holds this position."},
+          description="Administrators, and unit admins within their subtree."),
     route("/v1/org/positions/{position_id}", remove_position, "DELETE", "Remove a position",
-          status=204, tag="org"),
+          status=204, tag="org", errors={403: OUTSIDE_403},
+          description="Administrators, and unit admins within their subtree."),
     route("/v1/org/people/{person_id}/revoke-sessions", revoke_person_sessions, "POST",
-          "End every session of a person (admin)", tag="org"),
+          "End every session of a person (admin)", response=SessionsEnded, tag="org",
+          errors={403: "Unless you administer a unit the person belongs to."},
+          description="Administrators and unit admins: every session of the person ends at "
+                      "once, websockets included (4410)."),
     route("/v1/org/groups", create_group, "POST", "Create a group", body=GroupCreate,
-          status=201, tag="org"),
+          response=GroupPublic, status=201, tag="org",
+          errors={422: "A field is not valid, or a member does not exist."},
+          description="Anyone signed in: a named set of people, usable as an audience."),
 ]

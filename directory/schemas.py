@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -57,14 +58,23 @@ class DeviceCreate(Strict):
     public_jwk: dict[str, Any]
 
 
+class PublicJwk(BaseModel):
+    """A P-256 public key as a JWK (the device signs 签批 decisions with the private half)."""
+
+    kty: Literal["EC"]
+    crv: Literal["P-256"]
+    x: str
+    y: str
+
+
 class DevicePublic(BaseModel):
     id: int
     name: str
     platform: str
-    public_jwk: dict[str, Any]
-    thumbprint: str
-    created_at: str
-    revoked_at: str | None
+    public_jwk: PublicJwk
+    thumbprint: str = Field(description="RFC 7638 thumbprint of the key.")
+    created_at: datetime
+    revoked_at: datetime | None
 
 
 class UnitCreate(Strict):
@@ -142,11 +152,73 @@ class PositionCreate(Strict):
     roles: list[Literal["unit_admin", "clerk", "leader"]] = Field(default_factory=list)
 
 
+class PositionPublic(BaseModel):
+    """A post a person holds in a unit (职务), with the roles it gives there."""
+
+    id: int
+    unit_id: int
+    unit_name: str
+    title: str
+    roles: list[Literal["unit_admin", "clerk", "leader"]]
+    is_primary: bool
+
+
 class PersonPublic(BaseModel):
     id: int
     username: str
     display_name: str
-    positions: list[dict[str, Any]] = Field(default_factory=list)
+    positions: list[PositionPublic] = Field(default_factory=list)
+
+
+class PersonPage(BaseModel):
+    items: list[PersonPublic]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end.")
+
+
+class Named(BaseModel):
+    id: int
+    name: str
+
+
+class MePublic(PersonPublic):
+    """The caller: their positions, units and groups, and this session."""
+
+    is_admin: bool
+    units: list[Named]
+    groups: list[Named]
+    desks: list[Named] = Field(description="The units whose document desk (文书) I work: "
+                                           "my own, and those my unit serves as desk.")
+    session_id: str
+    device_id: int | None
+
+
+class UnitTree(UnitPublic):
+    """A unit with its direct children and the units above it, top first."""
+
+    children: list[UnitPublic]
+    ancestors: list[Named]
+
+
+class PositionAdded(BaseModel):
+    id: int
+    unit_id: int
+    title: str
+    roles: list[Literal["unit_admin", "clerk", "leader"]]
+
+
+class GroupPublic(BaseModel):
+    id: int
+    name: str
+    owner_id: int
+    member_ids: list[int]
+
+
+class SessionsEnded(BaseModel):
+    ended: int = Field(description="How many sessions were open and are now ended.")
+
+
+class DevicePage(BaseModel):
+    items: list[DevicePublic]
 
 
 class GroupCreate(Strict):

@@ -27,7 +27,9 @@ Every payload is `{"document_id": …, "document": <summary>, "by": <person id o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.tx import Work
 from directory.desks import desk_people
@@ -61,3 +63,45 @@ async def owners(document: Document) -> list[int]:
     """An outgoing document's drafter and its unit's desk."""
     drafter = [document.drafter_id] if document.drafter_id else []
     return [*drafter, *await desk(document.unit_id)]
+
+
+class DocumentBrief(BaseModel):
+    id: int
+    direction: Literal["outgoing", "incoming"]
+    doc_type: str
+    title: str
+    state: str
+    urgency: str
+    doc_number: str | None
+    unit_id: int
+    source_id: int | None
+
+
+class DocumentEventData(BaseModel):
+    """Every document event: the document in brief and who did it; the fields its kind adds
+    (see the table above) follow."""
+
+    model_config = ConfigDict(extra="allow")
+    document_id: int = Field(description="The record you open: for `document.delivered` to a "
+                                         "unit's desk, that unit's own incoming copy (收文).")
+    document: DocumentBrief
+    by: int | None
+
+
+class DeliveredData(DocumentEventData):
+    delivery_id: int
+    source_id: int | None = Field(default=None, description="The sender's document (to a desk).")
+
+
+class CirculationEventData(DocumentEventData):
+    circulation_id: int
+
+
+KINDS = ("signed", "returned", "issued", "received", "bounced", "instructed",
+         "instruction_returned", "assigned", "completed", "answered")
+CIRCULATION_KINDS = ("turn", "read", "finished", "reminded", "overdue")
+EVENTS: dict[str, type[BaseModel]] = {
+    **{f"document.{kind}": DocumentEventData for kind in KINDS},
+    "document.delivered": DeliveredData,
+    **{f"document.circulation.{kind}": CirculationEventData for kind in CIRCULATION_KINDS},
+}

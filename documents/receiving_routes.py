@@ -11,7 +11,7 @@ from core.http import parse_json, route
 from documents import handling, receiving
 from documents.routing import DOC, TAG, shown, with_document
 from documents.schemas import (
-    AnswerIn, AssignIn, CompleteIn, ProposeIn, RegisterIn, ReviewIn,
+    AnswerIn, AssignIn, CompleteIn, DocumentPublic, ProposeIn, RegisterIn, ReviewIn,
 )
 
 
@@ -70,18 +70,49 @@ async def answer_document(request: Request) -> Response:
     return await shown(actor, document)
 
 
+INCOMING_404 = "No such document, or not an incoming copy you may see."
+DESK_403 = "Only the document desk (文书, clerks) of the receiving unit."
+STATE_409 = "The incoming copy is not at the step this move is for, or it is archived."
+
 routes = [
-    route(DOC + "/receive", receive_document, "POST", "Sign for it (签收)", tag=TAG),
+    route(DOC + "/receive", receive_document, "POST", "Sign for it (签收)",
+          response=DocumentPublic, tag=TAG, errors={
+              403: DESK_403 + " Or, for a copy addressed in person, only that person.",
+              404: INCOMING_404, 409: STATE_409 + " Or it was signed for already."},
+          description="The receiving desk (or the person it was addressed to). Emits "
+                      "`document.received` to the sender's drafter and desk."),
     route(DOC + "/register", register_document, "POST", "Register it (登记, 收文编号)",
-          body=RegisterIn, tag=TAG),
+          body=RegisterIn, response=DocumentPublic, tag=TAG, errors={
+              403: DESK_403, 404: INCOMING_404, 409: STATE_409,
+              422: "The series is not one of this unit's incoming series."},
+          description="The desk gives the incoming number."),
     route(DOC + "/review", review_document, "POST", "First review (初审): accept or return",
-          body=ReviewIn, tag=TAG),
+          body=ReviewIn, response=DocumentPublic, tag=TAG, errors={
+              403: DESK_403, 404: INCOMING_404, 409: STATE_409},
+          description="The desk accepts it, or returns it to the sender with reasons (emits "
+                      "`document.bounced`)."),
     route(DOC + "/propose", propose_handling, "POST", "Propose handling (拟办), ask for 批办",
-          body=ProposeIn, tag=TAG),
+          body=ProposeIn, response=DocumentPublic, tag=TAG, errors={
+              403: DESK_403, 404: INCOMING_404, 409: STATE_409,
+              422: "A field is not valid, or the leader is not a leader of the unit."},
+          description="The desk proposes (拟办) and asks a leader to instruct (批办) through a "
+                      "one-step signed chain: the leader gets `approval.pending`; their "
+                      "decision emits `document.instructed` or `document.instruction_returned`."),
     route(DOC + "/assign", assign_handling, "POST", "Assign the handling (承办)",
-          body=AssignIn, tag=TAG),
+          body=AssignIn, response=DocumentPublic, tag=TAG, errors={
+              403: DESK_403, 404: INCOMING_404, 409: STATE_409,
+              422: "A field is not valid, or a unit or person is outside the receiving unit."},
+          description="The desk, once instructed: lead and assisting units and people; a "
+                      "supervised task (督办) is made for it. Emits `document.assigned`."),
     route(DOC + "/complete", complete_handling, "POST", "Handling finished (办结)",
-          body=CompleteIn, tag=TAG),
+          body=CompleteIn, response=DocumentPublic, tag=TAG, errors={
+              403: "Only a handler (承办) or the desk.", 404: INCOMING_404, 409: STATE_409},
+          description="Emits `document.completed` to the desk and the instructing leader."),
     route(DOC + "/answer", answer_document, "POST", "Answer the sender (答复)", body=AnswerIn,
-          tag=TAG),
+          response=DocumentPublic, tag=TAG, errors={
+              403: DESK_403, 404: INCOMING_404,
+              409: STATE_409 + " Or it was answered already.",
+              422: "A field is not valid, or a file is not yours to attach."},
+          description="The desk answers a 请示 (or any copy): the text and files reach the "
+                      "sender's deliveries. Emits `document.answered`."),
 ]

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from core.errors import NotFound
-from core.http import IDEMPOTENCY_KEY, parse_json, parse_query, reply, route
+from core.http import IDEMPOTENCY_KEY, Reply, parse_json, parse_query, reply, route
 from core.idempotency import header_key
 from directory.auth import authenticate
 from documents import desk, numbering, queries, search, sending, shapes, signoff
@@ -22,8 +22,10 @@ from documents.receiving_routes import routes as receiving_routes
 from documents.register_routes import routes as register_routes
 from documents.routing import DOC, TAG, root, row_id, shown, with_document
 from documents.schemas import (
-    DeskPublic, DistributeIn, DocumentCreate, DocumentEdit, DocumentQuery, ForwardedDraftPublic,
-    ForwardIn, IssueIn, PageQuery, SeriesCreate, SeriesQuery, SubmitIn, TrackedQuery,
+    DeliveryPage, DeskPublic, DistributeIn, Distributed, DocumentCreate, DocumentEdit,
+    DocumentHistory, DocumentPage, DocumentPublic, DocumentQuery, ForwardedDraftPublic, ForwardIn,
+    IssueIn, PageQuery, SeriesCreate, SeriesList, SeriesPublic, SeriesQuery, SubmitIn,
+    TrackedQuery, VersionPage, VersionPublic,
 )
 from documents.versions import version_public
 
@@ -160,14 +162,36 @@ async def list_series(request: Request) -> Response:
     return reply({"items": await numbering.list_series(query.unit_id)})
 
 
+DOC_404 = ("No such document, or not one you may see: you drafted or sign it, sit at its "
+           "unit's desk (文书), handle it, or it was delivered or circulated to you.")
+DESK_403 = "Only the document desk (文书, clerks) of its unit."
+STATE_409 = "The document is not in a state that allows this, or it is archived."
+
 routes: list[BaseRoute] = [
     route("/v1/documents", create_document, "POST", "Draft a document (拟稿)",
-          body=DocumentCreate, status=201, tag=TAG),
+          body=DocumentCreate, response=DocumentPublic, status=201, headers=(IDEMPOTENCY_KEY,),
+          tag=TAG, replies={200: Reply(DocumentPublic, "Drafted before with this "
+                                                       "Idempotency-Key.")},
+          errors={403: "You hold no post in the drafting unit.",
+                  422: "A field is not valid: classified (涉密) documents are refused, a "
+                       "deadline has passed or is missing, a unit is unknown or named twice."},
+          description="Anyone with a post in the unit drafts an outgoing document with the "
+                      "GB/T 9704 elements; the body and attachments are file ids from "
+                      "`POST /v1/files`."),
     route("/v1/documents", list_documents, "GET", "My documents; `q` searches titles, numbers "
-          "and body text", query=DocumentQuery, tag=TAG),
+          "and body text", query=DocumentQuery, response=DocumentPage, tag=TAG,
+          errors={400: "The cursor is not one this list gave."},
+          description="Documents I may see, newest first; filter by direction and state."),
     route("/v1/documents/series", create_series, "POST", "Add a numbering series (机关代字)",
-          body=SeriesCreate, status=201, tag=TAG),
+          body=SeriesCreate, response=SeriesPublic, status=201, tag=TAG,
+          errors={403: DESK_403, 404: "No such unit, or not one you may see.",
+                  409: "The unit already has this series."},
+          description="The unit's desk adds a prefix such as 黔府办发; numbers in it are "
+                      "unique and gap-free per year."),
     route("/v1/documents/series", list_series, "GET", "A unit's numbering series",
+          query=SeriesQuery, response=SeriesList, tag=TAG,
+          errors={403: DESK_403, 404: "No such unit, or not one you may see."},
+          description="The unit's desk: its outgoing and incoming series."),
           query=SeriesQuery, tag=TAG),
     route("/v1/documents/desk", show_desk, "GET", "What waits at my document desks (待办), "
           "by unit and state", response=DeskPublic, tag=TAG),
@@ -176,20 +200,47 @@ routes: list[BaseRoute] = [
           query=TrackedQuery, tag=TAG),
     *register_routes,
     *artifact_routes,
-    route(DOC, show_document, "GET", "A document in full", tag=TAG),
+    route(DOC, show_document, "GET", "A document in full", response=DocumentPublic, tag=TAG,
+          errors={404: DOC_404}, description="Anyone who may see it (see 404)."),
     route(DOC, edit_document, "PATCH", "Change a draft: a new version (修改)", body=DocumentEdit,
-          tag=TAG),
+          response=DocumentPublic, tag=TAG, errors={
+              403: "Only its drafter or its unit's desk.", 404: DOC_404, 409: STATE_409,
+              422: "A field is not valid (as when drafting)."},
+          description="While a draft (or returned): a new version is kept with what changed. "
+                      "After signing, a change sends it back for signing again (重新签发)."),
     route(DOC + "/versions", list_versions, "GET", "Versions: who changed what, when",
-          query=PageQuery, tag=TAG),
-    route(DOC + "/versions/{number}", show_version, "GET", "One version", tag=TAG),
+          query=PageQuery, response=VersionPage, tag=TAG,
+          errors={400: "The cursor is not one this list gave.", 404: DOC_404},
+          description="Anyone who may see it: newest first."),
+    route(DOC + "/versions/{number}", show_version, "GET", "One version",
+          response=VersionPublic, tag=TAG, errors={404: DOC_404 + " Or no such version."},
+          description="Anyone who may see it: the elements and files of that version."),
     route(DOC + "/history", show_history, "GET", "What happened to it: who did what, when",
-          tag=TAG),
+          response=DocumentHistory, tag=TAG, errors={404: DOC_404},
+          description="Anyone who may see it: its audit entries, oldest first."),
     route(DOC + "/submit", submit_document, "POST", "Start sign-off (核稿 → 会签 → 签发)",
-          body=SubmitIn, tag=TAG),
+          body=SubmitIn, response=DocumentPublic, tag=TAG, errors={
+              403: "Only its drafter or its unit's desk.", 404: DOC_404, 409: STATE_409,
+              422: "The chain is not valid: the last step must be 签发 by the document's "
+                   "signer, alone."},
+          description="Starts the sign-off chain (签批) over the current version's hash. Emits "
+                      "`approval.pending` to the first step; `document.signed` or "
+                      "`document.returned` when the chain ends."),
     route(DOC + "/issue", issue_document, "POST", "Give the document number (编号)",
-          body=IssueIn, tag=TAG),
+          body=IssueIn, response=DocumentPublic, tag=TAG, errors={
+              403: DESK_403, 404: DOC_404, 409: STATE_409 + " (It must be signed.)",
+              422: "The series is not one of this unit's outgoing series."},
+          description="The desk, once signed (签发): the next number of the series and year, "
+                      "e.g. 黔府办发〔2026〕12号. Emits `document.issued`."),
     route(DOC + "/distribute", distribute_document, "POST", "Deliver to units and people (分发)",
-          body=DistributeIn, status=201, tag=TAG),
+          body=DistributeIn, response=Distributed, status=201, tag=TAG, errors={
+              403: DESK_403, 404: DOC_404, 409: STATE_409 + " (It must be issued.)",
+              422: "No recipients, an unknown unit, a unit without a desk, or an internal "
+                   "(内部) document to outside recipients."},
+          description="The desk, once issued: each unit's desk and each person named gets an "
+                      "incoming copy (收文) of their own. `deliveries[].id` is the delivery; "
+                      "the recipient's copy is the `document_id` of their "
+                      "`document.delivered` event. Emits `document.delivered`."),
     route(DOC + "/forward", forward_document, "POST", "Forward a received document (转发): a "
           "new draft carrying it", body=ForwardIn, response=ForwardedDraftPublic, status=201,
           headers=(IDEMPOTENCY_KEY,), tag=TAG, errors={
@@ -197,9 +248,13 @@ routes: list[BaseRoute] = [
               409: "unless it was signed for (签收) and not returned to its sender",
               422: "when a unit is not under the receiving unit, or a file is not yours"}),
     route(DOC + "/deliveries", list_deliveries, "GET", "Who got it, who signed for it, when",
-          query=PageQuery, tag=TAG),
+          query=PageQuery, response=DeliveryPage, tag=TAG,
+          errors={400: "The cursor is not one this list gave.", 404: DOC_404},
+          description="Anyone who may see the outgoing document."),
     route(DOC + "/archive", archive_document, "POST", "Archive (归档): read-only from now",
-          tag=TAG),
+          response=DocumentPublic, tag=TAG, errors={403: DESK_403, 404: DOC_404,
+                                                    409: STATE_409},
+          description="The desk, once distributed (outgoing) or done (incoming)."),
     *receiving_routes,
     *circulation_routes,
 ]

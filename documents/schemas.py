@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -11,7 +11,7 @@ from pydantic import (
 )
 
 from approvals.schemas import StepCreate
-from documents.policy import DocType, State, Urgency, from_label
+from documents.policy import DocType, Direction, Purpose, Secrecy, State, Urgency, from_label
 
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
 When = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
@@ -188,21 +188,6 @@ class ForwardIn(Strict):
         return self
 
 
-class ForwardedDraftPublic(BaseModel):
-    """The 转发 draft, in full as `GET /v1/documents/{id}` shows it: among its attachments the
-    original's files, and in `forwards` the original's title, number and issuing unit."""
-
-    model_config = ConfigDict(extra="allow")
-
-    id: int
-    direction: Literal["outgoing"]
-    state: str
-    title: str
-    unit: dict[str, Any]
-    forwards: dict[str, Any]
-    attachments: list[dict[str, Any]]
-
-
 class CirculationCreate(Strict):
     reader_ids: Annotated[list[Id], Field(min_length=1, max_length=200)]
     mode: Literal["parallel", "sequential"] = "parallel"
@@ -269,3 +254,294 @@ class DeskPublic(BaseModel):
 
     desks: list[Desk]
     reading: int
+# Replies. The shapes are built in `documents.shapes`; these models describe them.
+
+class UnitName(BaseModel):
+    id: int
+    name: str | None = None
+
+
+class PersonName(BaseModel):
+    id: int
+    display_name: str
+
+
+class SignedBy(PersonName):
+    """Who signed (签发) or instructed (批办); when a delegate did, for whom, and a label with
+    both names (`李四（代张三）`)."""
+
+    on_behalf_of: PersonName | None
+    label: str
+
+
+class StoredFileRef(BaseModel):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+
+
+class DocumentSummary(BaseModel):
+    """A line of a list: the elements that identify a document, with Chinese labels."""
+
+    id: int = Field(description="For a received copy (收文) this is the recipient's own "
+                                "record; `source_id` is the sender's document.")
+    direction: Direction
+    doc_type: DocType
+    title: str
+    state: State
+    urgency: Urgency
+    secrecy: Secrecy
+    doc_number: str | None = Field(description="发文字号, e.g. 黔府办发〔2026〕12号.")
+    unit: UnitName | None
+    issuing_unit: UnitName | None
+    deadline: datetime | None
+    source_id: int | None
+    overdue: bool
+    created_at: datetime
+    updated_at: datetime
+    doc_type_label: str
+    urgency_label: str
+    secrecy_label: str
+    state_label: str
+
+
+class ChainRef(BaseModel):
+    id: int
+    purpose: Purpose
+
+
+class DeliveryCounts(BaseModel):
+    total: int
+    received: int
+    bounced: int
+    answered: int
+
+
+class DeliveryPublic(BaseModel):
+    """One delivery of an outgoing document (分发) and what became of it."""
+
+    id: int
+    unit: UnitName | None
+    person: PersonName | None
+    recipient_document_id: int = Field(
+        description="The record the recipient works with (GET /v1/documents/{id}): a unit's "
+                    "own incoming copy (收文), or this document for a person addressed in "
+                    "person. Their `document.delivered` event names the same id.")
+    delivered_at: datetime
+    received_at: datetime | None
+    received_by: PersonName | None
+    return_reason: str | None
+    status: Literal["delivered", "received", "bounced", "answered"]
+    answer: str | None
+    answer_file_ids: list[int]
+    answered_at: datetime | None
+    answered_by: PersonName | None
+
+
+class ReceiptPublic(BaseModel):
+    """The receiving side of an incoming copy (收文): sign-for, register, 拟办/批办/承办/办结."""
+
+    delivery_id: int
+    source_id: int
+    delivered_at: datetime
+    received_at: datetime | None
+    received_by: PersonName | None
+    registered_at: datetime | None
+    incoming_number: str | None
+    reviewed_at: datetime | None
+    return_reason: str | None
+    proposal: str | None
+    proposed_by: PersonName | None
+    instruction: str | None
+    instructed_at: datetime | None
+    instructed_by: SignedBy | None
+    handling: dict[str, Any] | None
+    handling_due: datetime | None
+    task_id: int | None
+    result: str | None
+    completed_at: datetime | None
+    completed_by: PersonName | None
+    answer: str | None
+    answer_file_ids: list[int]
+    answered_at: datetime | None
+    answered_by: PersonName | None
+
+
+class ForwardsRef(BaseModel):
+    id: int
+    title: str
+    doc_number: str | None
+    issuing_unit: UnitName | None
+    doc_type: DocType
+
+
+class ForwardedAs(BaseModel):
+    id: int
+    title: str
+    doc_number: str | None
+    state: State
+
+
+class DocumentPublic(DocumentSummary):
+    """A document in full. Outgoing ones carry `deliveries` (and `my_delivery` when one was
+    addressed to me in person); incoming ones carry their `receipt`."""
+
+    drafter: PersonName | None
+    signer: PersonName | None
+    signed_by: SignedBy | None
+    signed_at: datetime | None
+    signed_sha256: str | None
+    main_units: list[UnitName]
+    cc_units: list[UnitName]
+    written_on: date | None
+    note: str
+    printed_by: str
+    printed_on: date | None
+    copies: int | None
+    version: int
+    content_sha256: str
+    body: StoredFileRef | None
+    attachments: list[StoredFileRef]
+    number_year: int | None
+    number_seq: int | None
+    issued_at: datetime | None
+    archived_at: datetime | None
+    chain: ChainRef | None
+    forwards: ForwardsRef | None = Field(description="转发: the document this one forwards.")
+    forwarded_as: list[ForwardedAs] = Field(description="The drafts made to forward this one.")
+    deliveries: DeliveryCounts | None = None
+    my_delivery: DeliveryPublic | None = None
+    receipt: ReceiptPublic | None = None
+
+
+class ForwardedDraftPublic(DocumentPublic):
+    """The 转发 draft, in full as `GET /v1/documents/{id}` shows it: among its attachments the
+    original's files, and in `forwards` the original's title, number and issuing unit."""
+
+
+class DocumentPage(BaseModel):
+    items: list[DocumentSummary]
+    next_cursor: str | None
+
+
+class DeliveryPage(BaseModel):
+    items: list[DeliveryPublic]
+    next_cursor: str | None
+
+
+class Distributed(BaseModel):
+    document_id: int
+    deliveries: list[DeliveryPublic]
+
+
+class VersionPublic(BaseModel):
+    number: int
+    content_sha256: str
+    elements: dict[str, Any]
+    body_file_id: int | None
+    attachment_ids: list[int]
+    changed: list[str]
+    created_by: PersonName | None
+    created_at: datetime
+
+
+class VersionPage(BaseModel):
+    items: list[VersionPublic]
+    next_cursor: str | None
+
+
+class HistoryItem(BaseModel):
+    action: str
+    actor: PersonName | None
+    device_id: int | None
+    at: datetime
+    detail: dict[str, Any]
+
+
+class DocumentHistory(BaseModel):
+    document_id: int
+    items: list[HistoryItem]
+
+
+class SeriesPublic(BaseModel):
+    """A numbering series (机关代字) of a unit."""
+
+    id: int
+    unit_id: int
+    kind: Direction
+    prefix: str
+    created_at: datetime
+
+
+class SeriesList(BaseModel):
+    items: list[SeriesPublic]
+
+
+class Handlers(BaseModel):
+    """承办 by name: the lead (主办) and the assisting (协办) units and people."""
+
+    lead: str
+    assisting: list[str]
+
+
+class RegisterRow(DocumentSummary):
+    signer: SignedBy | None
+    written_on: date | None
+    issued_at: datetime | None
+    main_units: list[UnitName]
+    cc_units: list[UnitName]
+    copies: int | None
+    incoming_number: str | None = None
+    delivered_at: datetime | None = None
+    received_at: datetime | None = None
+    registered_at: datetime | None = None
+    instructed_by: SignedBy | None = None
+    handling: dict[str, Any] | None = None
+    handlers: Handlers | None = None
+    handling_due: datetime | None = None
+    completed_at: datetime | None = None
+
+
+class RegisterPage(BaseModel):
+    items: list[RegisterRow]
+    next_cursor: str | None
+
+
+class ReaderPublic(BaseModel):
+    person: PersonName
+    position: int
+    state: Literal["waiting", "pending", "read"]
+    opened_at: datetime | None
+    read_at: datetime | None
+    comment: str
+
+
+class CirculationPublic(BaseModel):
+    """A circulation (传阅): who reads, in which order, and what they wrote (阅示)."""
+
+    id: int
+    document_id: int
+    created_by: PersonName
+    mode: Literal["parallel", "sequential"]
+    note: str
+    due_at: datetime | None
+    state: Literal["open", "finished", "cancelled"]
+    created_at: datetime
+    finished_at: datetime | None
+    overdue: bool
+    current: list[PersonName] = Field(description="Whose turn it is now.")
+    read_count: int
+    readers: list[ReaderPublic]
+
+
+class CirculationPage(BaseModel):
+    items: list[CirculationPublic]
+    next_cursor: str | None
+
+
+class CirculationReminded(BaseModel):
+    circulation_id: int
+    reminded: list[int]

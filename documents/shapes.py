@@ -177,12 +177,14 @@ def _answer(delivery: Delivery, who: dict[int, Json]) -> Json:
 
 async def deliveries_public(rows: list[Delivery]) -> list[Json]:
     """The sender's view of deliveries: who got it, who signed for it and when, whether it
-    came back (初审退回) and the answer (答复)."""
+    came back (初审退回) and the answer (答复). `recipient_document_id` is the record the
+    recipient opens: a unit's own incoming copy (收文), or the document itself for a person."""
     who = await people(i for r in rows for i in (r.person_id, r.received_by_id,
                                                  r.answered_by_id))
     names = await units(r.unit_id for r in rows)
     return [{
         "id": r.id, "unit": names.get(r.unit_id or 0), "person": who.get(r.person_id or 0),
+        "recipient_document_id": r.incoming_id or r.document_id,
         "delivered_at": r.delivered_at, "received_at": r.received_at,
         "received_by": who.get(r.received_by_id or 0), "return_reason": r.return_reason,
         "status": _status(r), **_answer(r, who),

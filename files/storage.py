@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from core.config import private_dir
 from core.errors import PayloadTooLarge
 
 BLOCK = 1024 * 1024
@@ -43,7 +44,7 @@ def refuse_declared(declared: str | None, limit: int) -> None:
 async def receive(chunks: AsyncIterator[bytes], *, root: Path, limit: int) -> Received:
     """Stream `chunks` into a temporary file under `root`; 413 (file removed) past `limit`."""
     temp_dir = root / "tmp"
-    await asyncio.to_thread(temp_dir.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(private_dir, temp_dir)
     temp_path = temp_dir / f"{uuid.uuid4().hex}.part"
     try:
         return await _write_all(chunks, temp_path, limit)
@@ -54,7 +55,7 @@ async def receive(chunks: AsyncIterator[bytes], *, root: Path, limit: int) -> Re
 
 async def _write_all(chunks: AsyncIterator[bytes], temp_path: Path, limit: int) -> Received:
     digest, size, pending = hashlib.sha256(), 0, bytearray()
-    handle = await asyncio.to_thread(open, temp_path, "wb")
+    handle = await asyncio.to_thread(_open_private, temp_path)
     try:
         async for chunk in chunks:
             size += len(chunk)
@@ -68,6 +69,11 @@ async def _write_all(chunks: AsyncIterator[bytes], temp_path: Path, limit: int) 
     finally:
         await asyncio.to_thread(handle.close)
     return Received(temp_path, digest.hexdigest(), size)
+
+
+def _open_private(path: Path) -> BinaryIO:
+    """A new file only the server's user may read (0600), whatever the umask."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
 
 
 def _write_block(handle: BinaryIO, digest: hashlib._Hash, block: bytes) -> None:
@@ -84,7 +90,7 @@ async def file_away(received: Received, *, root: Path) -> str:
 
 
 def _move(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     os.replace(source, target)
 
 

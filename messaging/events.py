@@ -16,11 +16,15 @@ Kinds:
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, create_model
 
 from core.tx import Work
 from files.models import StoredFile
 from messaging.models import Conversation, Message
+from messaging.schemas import MessagePublic, QuietHoursPublic
 
 MESSAGE_CREATED = "message.created"
 MESSAGE_RECALLED = "message.recalled"
@@ -70,3 +74,43 @@ def notify_changed(work: Work, conversation: Conversation, *, change: str,
                    **detail: Any) -> None:
     work.emit(CONVERSATION_CHANGED, conv_audience(conversation.id),
               {"conversation_id": conversation.id, "change": change, **detail})
+
+
+def _open(name: str, **fields: Any) -> type[BaseModel]:
+    """A payload model that names its fields and lets later fields through."""
+    return create_model(name, __config__=ConfigDict(extra="allow"), **fields)
+
+
+class ReaderSeq(BaseModel):
+    person_id: int
+    read_seq: int
+
+
+class MessageCount(BaseModel):
+    id: int
+    seq: int
+    read_count: int
+    unread_count: int
+
+
+EVENTS: dict[str, type[BaseModel]] = {
+    MESSAGE_CREATED: MessagePublic,
+    MESSAGE_RECALLED: _open("MessageRecalledData", conversation_id=(int, ...), id=(int, ...),
+                            seq=(int, ...), recalled_at=(datetime, ...),
+                            recalled_by=(int, ...)),
+    MESSAGE_URGED: _open("MessageUrgedData", conversation_id=(int, ...), message_id=(int, ...),
+                         seq=(int, ...), sender_id=(int, ...), urged_at=(datetime, ...),
+                         alert=(bool, ...)),
+    MESSAGE_RECEIPTS: _open("MessageReceiptsData", conversation_id=(int, ...),
+                            readers=(list[ReaderSeq], ...), messages=(list[MessageCount], ...)),
+    CONVERSATION_READ: _open("ConversationReadData", conversation_id=(int, ...),
+                             read_seq=(int, ...)),
+    MEMBERSHIP_CHANGED: _open("MembershipChangedData", conversation_id=(int, ...),
+                              kind=(str, ...), title=(str, ...), person_id=(int | None, None),
+                              change=(str, ...), by=(int | None, ...)),
+    CONVERSATION_CHANGED: _open("ConversationChangedData", conversation_id=(int, ...),
+                                change=(str, ...)),
+    "conversation.muted": _open("ConversationMutedData", conversation_id=(int, ...),
+                                muted=(bool, ...)),
+    "quiet_hours.changed": QuietHoursPublic,
+}

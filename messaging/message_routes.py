@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.http import parse_json, parse_query, path_int, reply, route
+from core.http import Reply, parse_json, parse_query, path_int, reply, route
 from directory.auth import Actor, authenticate
 from messaging import history, message_actions, queries, quiet, receipts
 from messaging.events import message_public
@@ -13,13 +13,18 @@ from messaging.membership import Seat
 from messaging.models import Message
 from messaging.queries import access_conversation, access_message, messages_public
 from messaging.schemas import (
+    HistoryPage,
     HistoryQuery,
     MessageCreate,
+    MessagePage,
     MessagePublic,
+    QuietHoursPublic,
     QuietHoursSet,
     ReadMark,
+    ReadMarked,
     ReceiptsPublic,
     SearchQuery,
+    Urged,
 )
 from messaging.sending import Draft, do_send_message
 
@@ -112,26 +117,52 @@ async def set_quiet_hours(request: Request) -> Response:
 
 
 CONV = "/v1/conversations/{conversation_id}"
+T = "messaging"
+NOT_MEMBER = "Unless you are a member of the conversation."
+MESSAGE_404 = "No such message, or not in a conversation you are a member of."
 message_routes = [
     route(f"{CONV}/messages", send_message, "POST", "Send a message (idempotent by client_msg_id)",
-          body=MessageCreate, response=MessagePublic, status=201, tag="messaging"),
+          body=MessageCreate, response=MessagePublic, status=201, tag=T,
+          replies={200: Reply(MessagePublic, "A message with this `client_msg_id` was sent "
+                                             "before: that message, nothing new.")},
+          errors={403: "@all (`mentions: [\"all\"]`) is for the owner and admins only.",
+                  404: NOT_MEMBER, 409: "The group has been dissolved.",
+                  413: "The body is too long (or the request too big).",
+                  422: "Empty (no text, no files), a reply to a message not in this "
+                       "conversation, a mention of a non-member, or a file you may not use."},
+          description="Any member. The message gets the next `seq` of the conversation. "
+                      "Emits `message.created` to the conversation."),
     route(f"{CONV}/messages", list_messages, "GET", "History by seq, either way",
-          query=HistoryQuery, tag="messaging"),
+          query=HistoryQuery, response=HistoryPage, tag=T, errors={404: NOT_MEMBER},
+          description="Any member: `before_seq` pages back, `after_seq` catches up."),
     route(f"{CONV}/read", read_conversation, "POST", "Mark read up to a seq (已读)",
-          body=ReadMark, tag="messaging"),
+          body=ReadMark, response=ReadMarked, tag=T, errors={404: NOT_MEMBER},
+          description="Any member, for themselves; never moves back. Emits `conversation.read` "
+                      "to the reader's devices and `message.receipts` to the senders."),
     route("/v1/messages/search", search_messages, "GET", "Search my conversations' messages",
-          query=SearchQuery, tag="messaging"),
+          query=SearchQuery, response=MessagePage, tag=T,
+          errors={400: "The cursor is not one this search gave."},
+          description="Chinese substrings of the text of messages in conversations you are in."),
     route("/v1/messages/{message_id}", show_message, "GET", "One message", response=MessagePublic,
-          tag="messaging"),
+          tag=T, errors={404: MESSAGE_404},
+          description="Any member of its conversation."),
     route("/v1/messages/{message_id}/receipts", show_receipts, "GET",
           "Who has read a message and who has not (已读/未读)", response=ReceiptsPublic,
-          tag="messaging"),
+          tag=T, errors={404: MESSAGE_404}),
     route("/v1/messages/{message_id}/recall", recall_message, "POST", "Recall a message (撤回)",
-          response=MessagePublic, tag="messaging"),
+          response=MessagePublic, tag=T, errors={
+              403: "Only the sender, the group's owner and admins.", 404: MESSAGE_404,
+              409: "The recall window after sending has passed."},
+          description="Emits `message.recalled` to the conversation."),
     route("/v1/messages/{message_id}/urge", urge_message, "POST",
-          "Re-alert the members who have not read it (加急)", tag="messaging"),
+          "Re-alert the members who have not read it (加急)", response=Urged, tag=T, errors={
+              403: "Only the sender.", 404: MESSAGE_404,
+              409: "The message was recalled, or everyone has read it.",
+              429: "A message may be urged once every 5 minutes."},
+          description="Emits `message.urged` to each member who has not read it."),
     route("/v1/me/quiet-hours", show_quiet_hours, "GET", "My quiet hours (免打扰时段)",
-          tag="messaging"),
+          response=QuietHoursPublic, tag=T, description="The caller's own setting."),
     route("/v1/me/quiet-hours", set_quiet_hours, "PUT", "Set my quiet hours",
-          body=QuietHoursSet, tag="messaging"),
+          body=QuietHoursSet, response=QuietHoursPublic, tag=T,
+          description="During quiet hours events still arrive but phones are not alerted."),
 ]

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.errors import Unprocessable, field_error
-from core.http import parse_json, parse_query, path_int, reply, route
+from core.http import Reply, parse_json, parse_query, path_int, reply, route
 from directory.auth import Actor, authenticate
 from directory.queries import access_unit
 from messaging import actions, queries
@@ -14,12 +14,16 @@ from messaging.message_routes import CONV, message_routes, request_seat
 from messaging.models import Conversation, MemberRole
 from messaging.schemas import (
     ConversationCreate,
-    ConversationPublic,
+    ConversationDetail,
+    ConversationPage,
     ConversationUpdate,
     ListQuery,
+    MemberPage,
     MembersAdd,
+    MembersAdded,
     MuteSet,
     OwnerTransfer,
+    RoleChanged,
     RoleSet,
 )
 
@@ -128,23 +132,70 @@ async def mute_conversation(request: Request) -> Response:
 
 
 T = "messaging"
+NOT_MEMBER = "Unless you are a member of the conversation."
+ROLE_403 = "Only the owner and admins may do this (群主/管理员)."
+GROUP_409 = "The conversation is direct, or the group has been dissolved."
+
 routes = [
     route("/v1/conversations", create_conversation, "POST",
           "Start a direct chat, a group, or open a unit group", body=ConversationCreate,
-          response=ConversationPublic, status=201, tag=T),
+          response=ConversationDetail, status=201, tag=T,
+          replies={200: Reply(ConversationDetail, "The direct chat or unit group that already "
+                                                  "exists: it is opened, not made twice.")},
+          errors={404: "The unit group of a unit in which you hold no post.",
+                  422: "A field is not valid, a member does not exist, or the group is full."},
+          description="Anyone signed in. `direct`: `member_ids` is the one other person (the "
+                      "same pair always gets the same chat). `group`: you become the owner. "
+                      "`unit`: the unit group (单位群) of one of your units. Emits "
+                      "`conversation.membership.changed` to the members."),
     route("/v1/conversations", list_conversations, "GET",
-          "My conversations with unread counts and last messages", query=ListQuery, tag=T),
-    route(CONV, show_conversation, "GET", "A conversation", response=ConversationPublic, tag=T),
-    route(CONV, rename_conversation, "PATCH", "Rename a group", body=ConversationUpdate, tag=T),
-    route(f"{CONV}/members", list_members, "GET", "Members and roles", query=ListQuery, tag=T),
-    route(f"{CONV}/members", add_members, "POST", "Add members", body=MembersAdd, tag=T),
+          "My conversations with unread counts and last messages", query=ListQuery,
+          response=ConversationPage, tag=T,
+          errors={400: "The cursor is not one this list gave."},
+          description="The caller's conversations, latest activity first."),
+    route(CONV, show_conversation, "GET", "A conversation", response=ConversationDetail,
+          tag=T, errors={404: NOT_MEMBER},
+          description="Any member: my role, unread count and the member count."),
+    route(CONV, rename_conversation, "PATCH", "Rename a group", body=ConversationUpdate,
+          response=ConversationDetail, tag=T, errors={403: ROLE_403, 404: NOT_MEMBER,
+                                                     409: GROUP_409},
+          description="The owner and admins. Emits `conversation.changed`."),
+    route(f"{CONV}/members", list_members, "GET", "Members and roles", query=ListQuery,
+          response=MemberPage, tag=T, errors={400: "The cursor is not one this list gave.",
+                                              404: NOT_MEMBER},
+          description="Any member."),
+    route(f"{CONV}/members", add_members, "POST", "Add members", body=MembersAdd,
+          response=MembersAdded, tag=T, errors={403: ROLE_403, 404: NOT_MEMBER, 409: GROUP_409,
+                                                422: "A person does not exist, or the group "
+                                                     "would be too big."},
+          description="The owner and admins of a group. New members see history from now on. "
+                      "Emits `conversation.membership.changed`."),
     route(f"{CONV}/members/{{person_id}}", remove_member, "DELETE", "Remove a member",
-          status=204, tag=T),
-    route(f"{CONV}/leave", leave_conversation, "POST", "Leave a group (退群)", status=204, tag=T),
+          status=204, tag=T, errors={403: ROLE_403, 404: NOT_MEMBER + " Or the person is not "
+                                                                      "a member.",
+                                     409: GROUP_409},
+          description="The owner and admins (an admin cannot remove the owner or another "
+                      "admin). Emits `conversation.membership.changed`."),
+    route(f"{CONV}/leave", leave_conversation, "POST", "Leave a group (退群)", status=204,
+          tag=T, errors={404: NOT_MEMBER, 409: GROUP_409 + " Or you own it: transfer it first."},
+          description="Any member but the owner."),
     route(f"{CONV}/transfer", transfer_owner, "POST", "Transfer ownership (转让群主)",
-          body=OwnerTransfer, tag=T),
-    route(f"{CONV}/roles", set_role, "POST", "Make or unmake an admin", body=RoleSet, tag=T),
-    route(f"{CONV}/dissolve", dissolve_conversation, "POST", "Dissolve a group (解散)", tag=T),
-    route(f"{CONV}/mute", mute_conversation, "POST", "Mute for me (免打扰)", body=MuteSet, tag=T),
+          body=OwnerTransfer, response=ConversationDetail, tag=T,
+          errors={403: "Only the owner.", 404: NOT_MEMBER, 409: GROUP_409,
+                  422: "The new owner is not a member, or is you."},
+          description="The owner hands the group to another member and becomes an admin."),
+    route(f"{CONV}/roles", set_role, "POST", "Make or unmake an admin", body=RoleSet,
+          response=RoleChanged, tag=T, errors={403: "Only the owner.",
+                                               404: NOT_MEMBER + " Or the person is not a "
+                                                                 "member whose role can change.",
+                                               409: GROUP_409},
+          description="The owner."),
+    route(f"{CONV}/dissolve", dissolve_conversation, "POST", "Dissolve a group (解散)",
+          response=ConversationDetail, tag=T, errors={403: "Only the owner.", 404: NOT_MEMBER,
+                                                      409: GROUP_409},
+          description="The owner: the group stays readable, nobody can send to it any more."),
+    route(f"{CONV}/mute", mute_conversation, "POST", "Mute for me (免打扰)", body=MuteSet,
+          response=ConversationDetail, tag=T, errors={404: NOT_MEMBER},
+          description="Any member, for themselves: no alerts, the unread count still counts."),
     *message_routes,
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -106,41 +107,132 @@ class QuietHoursSet(Strict):
         return value
 
 
+class FileRef(BaseModel):
+    """A file attached to a record: fetch the bytes with `GET /v1/files/{id}`."""
+
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
 class MessagePublic(BaseModel):
+    """A message; once recalled (撤回) its `body` and `files` are gone for everyone."""
+
     id: int
     conversation_id: int
-    seq: int
+    seq: int = Field(description="Gap-free and increasing within the conversation.")
     sender_id: int
     client_msg_id: str
     body: str | None
     mentions: list[int]
     mention_all: bool
     reply_to: int | None
-    files: list[dict[str, Any]]
-    created_at: str
+    files: list[FileRef]
+    created_at: datetime
     recalled: bool
-    recalled_at: str | None
+    recalled_at: datetime | None
     recalled_by: int | None
+
+
+Role = Literal["owner", "admin", "member"]
 
 
 class ConversationPublic(BaseModel):
     id: int
-    kind: str
+    kind: Literal["direct", "group", "unit"]
     title: str
     owner_id: int | None
     unit_id: int | None
     dissolved: bool
+    dissolved_at: datetime | None
+    created_at: datetime
     last_seq: int
-    my_role: str
+    last_message_at: datetime
+    my_role: Role
     muted: bool
     read_seq: int
     unread_count: int
 
 
+class ConversationDetail(ConversationPublic):
+    member_count: int
+
+
+class ConversationItem(ConversationPublic):
+    last_message: MessagePublic | None
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationItem]
+    next_cursor: str | None
+
+
+class MemberPublic(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+
+
+class MemberPage(BaseModel):
+    items: list[MemberPublic]
+    next_cursor: str | None
+
+
+class MembersAdded(BaseModel):
+    conversation_id: int
+    added: list[int] = Field(description="Those who were not members before.")
+
+
+class RoleChanged(BaseModel):
+    conversation_id: int
+    person_id: int
+    role: Literal["admin", "member"]
+
+
+class ReadMarked(BaseModel):
+    conversation_id: int
+    read_seq: int
+    unread_count: int
+
+
+class HistoryPage(BaseModel):
+    items: list[MessagePublic]
+    has_more: bool
+    last_seq: int
+    read_seq: int
+
+
+class MessagePage(BaseModel):
+    items: list[MessagePublic]
+    next_cursor: str | None
+
+
+class PersonBrief(BaseModel):
+    id: int
+    username: str
+    display_name: str
+
+
 class ReceiptsPublic(BaseModel):
     message_id: int
     seq: int
-    read: list[dict[str, Any]]
-    unread: list[dict[str, Any]]
+    read: list[PersonBrief]
+    unread: list[PersonBrief]
     read_count: int
     unread_count: int
+
+
+class Urged(BaseModel):
+    message_id: int
+    urged: list[int] = Field(description="The members alerted again: those who have not read.")
+
+
+class QuietHoursPublic(BaseModel):
+    enabled: bool
+    start: str | None = Field(description="HH:MM, 24-hour, in `timezone`.")
+    end: str | None
+    timezone: str
+    active: bool = Field(description="Whether quiet hours are in force right now.")

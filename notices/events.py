@@ -7,11 +7,15 @@ carry one recipient's RSVP reason to another.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.clock import isoformat
 from notices.models import Notice, NoticeRecipient
-from notices.policy import alert_for
+from notices.policy import Kind, Urgency, alert_for
+from notices.schemas import ReceiptPublic
 from notices.views import meeting_public, receipt_public
 
 PUBLISHED = "notice.published"  # a new notice or meeting call reached you
@@ -75,3 +79,64 @@ def reminder_payload(notice: Notice, reason: str) -> dict[str, Any]:
 def receipt_payload(row: NoticeRecipient) -> dict[str, Any]:
     """A recipient's own receipt: only ever sent to that recipient (and to the publisher)."""
     return {"notice_id": row.notice_id, **receipt_public(row)}
+
+
+class NoticeBriefData(BaseModel):
+    """What a phone needs to show and sort a notice without fetching it."""
+
+    model_config = ConfigDict(extra="allow")
+    notice_id: int
+    kind: Kind
+    title: str
+    urgency: Urgency
+    alert: bool = Field(description="Ring loudly (急件, 特急).")
+    revision: int
+    publisher_id: int
+    requires_confirmation: bool
+    confirm_deadline: datetime | None
+    rsvp_deadline: datetime | None
+    meeting: dict[str, Any] | None = Field(description="starts_at, ends_at, location, "
+                                                       "online_url; null for a notice.")
+
+
+class CorrectedData(NoticeBriefData):
+    changed: list[str]
+    before: dict[str, Any]
+    after: dict[str, Any]
+    note: str
+    reconfirm: bool
+
+
+class ReminderData(NoticeBriefData):
+    reason: str
+
+
+class UnitReplyRequestedData(NoticeBriefData):
+    """To a unit's contacts: answer the meeting call for the unit (单位回执)."""
+
+    unit_id: int
+
+
+class EndedData(BaseModel):
+    """Withdrawn (撤回) or cancelled (取消会议): it is gone from your list."""
+
+    model_config = ConfigDict(extra="allow")
+    notice_id: int
+    kind: Kind
+    title: str
+    reason: str
+    alert: bool
+
+
+class ReceiptData(ReceiptPublic):
+    """A receipt (回执): your own, or (to the publisher) someone's RSVP or check-in."""
+
+    model_config = ConfigDict(extra="allow")
+    notice_id: int
+
+
+EVENTS: dict[str, type[BaseModel]] = {
+    PUBLISHED: NoticeBriefData, CORRECTED: CorrectedData, REMINDER: ReminderData,
+    WITHDRAWN: EndedData, CANCELLED: EndedData, RECEIPT: ReceiptData, RSVP: ReceiptData,
+    CHECKED_IN: ReceiptData, UNIT_REPLY_REQUESTED: UnitReplyRequestedData,
+}

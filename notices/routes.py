@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from core.clock import utcnow
-from core.http import parse_json, parse_query, path_int, reply, route
+from core.http import IDEMPOTENCY_KEY, Reply, parse_json, parse_query, path_int, reply, route
 from core.idempotency import header_key
 from directory.auth import Actor, authenticate
 from notices import actions, queries, stats, unit_replies
@@ -17,12 +17,19 @@ from notices.export import csv_chunks
 from notices.models import Notice
 from notices.policy import Answer
 from notices.schemas import (
+    CheckinCode,
     CheckinIn,
     CorrectionIn,
     NoticeCreate,
+    NoticeDetail,
+    NoticePage,
+    NoticeStats,
     NoticesQuery,
     ReasonIn,
+    ReceiptPublic,
+    RecipientPage,
     RecipientsQuery,
+    Reminded,
     RemindIn,
     RsvpIn,
     StatsQuery,
@@ -190,32 +197,90 @@ async def export_stats(request: Request) -> Response:
 
 
 N = "/v1/notices/{notice_id}"
+NOT_YOURS = "No such notice, or you are neither its publisher nor a recipient."
+PUBLISHER_403 = "Only the publisher."
+RECIPIENT_403 = "Only a recipient."
+ENDED_409 = "The notice was withdrawn or the meeting cancelled."
+CSV = Reply(description="One row per recipient, UTF-8 with BOM (opens in Excel).",
+            media_type="text/csv", schema={"type": "string"},
+            headers={"Content-Disposition": "attachment; the file name"})
+
 routes = [
     route("/v1/notices", create_notice, "POST", "Send a notice or meeting call (发布通知/会议)",
-          body=NoticeCreate, status=201, tag=TAG),
+          body=NoticeCreate, response=NoticeDetail, status=201, headers=(IDEMPOTENCY_KEY,),
+          tag=TAG, replies={200: Reply(NoticeDetail, "Sent before with this Idempotency-Key: "
+                                                     "that notice, nothing new.")},
+          errors={403: "Only clerks, leaders and unit admins, and only to units within their "
+                       "area.",
+                  409: "These recipients are being delivered to by another request.",
+                  422: "A field is not valid, the audience names nobody, or a time has passed."},
+          description="The audience (units with or without sub-units, people, groups) is "
+                      "resolved to people now. Emits `notice.published` to each recipient."),
     route("/v1/notices", list_notices, "GET", "My inbox or sent notices", query=NoticesQuery,
-          tag=TAG),
-    route(N, show_notice, "GET", "A notice with its files, corrections and my receipt", tag=TAG),
-    route(N + "/read", read_notice, "POST", "Mark read (已读)", tag=TAG),
-    route(N + "/confirm", confirm_notice, "POST", "Confirm receipt (确认收到)", tag=TAG),
+          response=NoticePage, tag=TAG, errors={400: "The cursor is not one this list gave."},
+          description="`box=inbox`: notices sent to me, with my receipt. `box=sent`: mine."),
+    route(N, show_notice, "GET", "A notice with its files, corrections and my receipt",
+          response=NoticeDetail, tag=TAG, errors={404: NOT_YOURS},
+          description="Its publisher and its recipients."),
+    route(N + "/read", read_notice, "POST", "Mark read (已读)", response=ReceiptPublic, tag=TAG,
+          errors={403: RECIPIENT_403, 404: NOT_YOURS},
+          description="A recipient; reading twice changes nothing. Emits `notice.receipt`."),
+    route(N + "/confirm", confirm_notice, "POST", "Confirm receipt (确认收到)",
+          response=ReceiptPublic, tag=TAG, errors={
+              403: RECIPIENT_403, 404: NOT_YOURS,
+              409: "The notice asks for no confirmation, or it has ended."},
+          description="A recipient, when `requires_confirmation`. Emits `notice.receipt`."),
     route(N + "/rsvp", answer_rsvp, "POST", "Answer a meeting call (参会回执)", body=RsvpIn,
-          tag=TAG),
+          response=ReceiptPublic, tag=TAG, errors={
+              403: RECIPIENT_403, 404: NOT_YOURS,
+              409: "Not a meeting, the meeting has ended, answers are closed, you sent a "
+                   "substitute, or the substitute is already invited.",
+              422: "A field is not valid, or the substitute may not stand in for you."},
+          description="A recipient of a meeting call: attend, decline (with a reason) or send a "
+                      "substitute (委派代参), who then receives the call. Emits "
+                      "`notice.receipt`, and `notice.rsvp` to the publisher."),
     route(N + "/checkin", check_in, "POST", "Check in with the code shown (签到)",
-          body=CheckinIn, tag=TAG),
+          body=CheckinIn, response=ReceiptPublic, tag=TAG, errors={
+              403: RECIPIENT_403, 404: NOT_YOURS,
+              409: "Check-in is not open now, the meeting ended, or you sent a substitute.",
+              422: "The code is wrong or has expired.",
+              429: "Too many wrong codes; wait a little."},
+          description="An invited person at the meeting, with the code on the organiser's "
+                      "screen. Emits `notice.checked_in` to the publisher."),
     route(N + "/checkin-code", show_checkin_code, "GET", "The rotating check-in code (organiser)",
-          tag=TAG),
+          response=CheckinCode, tag=TAG, errors={
+              403: PUBLISHER_403, 404: NOT_YOURS, 409: "Not a meeting, or it has ended."},
+          description="The publisher of a meeting call."),
     route(N + "/corrections", correct_notice, "POST", "Correct or move (更正/改期), publisher",
-          body=CorrectionIn, tag=TAG),
+          body=CorrectionIn, response=NoticeDetail, tag=TAG, errors={
+              403: PUBLISHER_403, 404: NOT_YOURS,
+              409: "The notice has ended, or changed meanwhile.",
+              422: "A field is not valid, or the correction changes nothing."},
+          description="The publisher. Emits `notice.corrected` to every recipient; with "
+                      "`reconfirm` they are asked to confirm again."),
     route(N + "/withdraw", withdraw_notice, "POST", "Withdraw (撤回), publisher", body=ReasonIn,
-          tag=TAG),
+          response=NoticeDetail, tag=TAG, errors={
+              403: PUBLISHER_403, 404: NOT_YOURS, 409: "It has already ended."},
+          description="The publisher. Emits `notice.withdrawn` to every recipient."),
     route(N + "/cancel", cancel_meeting, "POST", "Cancel a meeting (取消会议), publisher",
-          body=ReasonIn, tag=TAG),
+          body=ReasonIn, response=NoticeDetail, tag=TAG, errors={
+              403: PUBLISHER_403, 404: NOT_YOURS,
+              409: "Not a meeting (withdraw a notice instead), or it has already ended."},
+          description="The publisher. Emits `notice.cancelled` to every recipient."),
     route(N + "/remind", remind_notice, "POST", "Remind those who owe an answer (提醒)",
-          body=RemindIn, tag=TAG),
+          body=RemindIn, response=Reminded, tag=TAG, errors={
+              403: PUBLISHER_403, 404: NOT_YOURS, 409: "It has ended.",
+              422: "Nothing to remind of: no confirmation asked, or not a meeting.",
+              429: "You reminded them less than 5 minutes ago."},
+          description="The publisher. Emits `notice.reminder` to those who have not read, "
+                      "confirmed or answered (`target`)."),
     route(N + "/stats", show_stats, "GET", "Counts and lists per unit (统计), publisher",
-          query=StatsQuery, tag=TAG),
+          query=StatsQuery, response=NoticeStats, tag=TAG,
+          errors={403: PUBLISHER_403, 404: NOT_YOURS}, description="The publisher."),
     route(N + "/recipients", list_recipients, "GET", "Recipients and receipts, publisher",
-          query=RecipientsQuery, tag=TAG),
+          query=RecipientsQuery, response=RecipientPage, tag=TAG, errors={
+              400: "The cursor is not one this list gave.", 403: PUBLISHER_403,
+              404: NOT_YOURS}, description="The publisher; filter by `status` and `unit_id`."),
     route(N + "/units/{unit_id}/reply", show_unit_reply, "GET",
           "A unit's 回执: who attends for it (its contact, publisher)", response=UnitReplyPublic,
           tag=TAG, errors={
@@ -229,5 +294,6 @@ routes = [
               409: "when the call is not a live meeting, or answers have closed",
               422: "when an attendee is not of the unit, or named twice"}),
     route(N + "/stats.csv", export_stats, "GET", "Receipts as CSV (UTF-8 with BOM), publisher",
-          tag=TAG),
+          response=CSV, tag=TAG, errors={403: PUBLISHER_403, 404: NOT_YOURS},
+          description="The publisher."),
 ]

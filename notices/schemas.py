@@ -1,10 +1,14 @@
-"""Request shapes of the notice and meeting routes (replies are built in `notices.views`)."""
+"""Request and reply shapes of the notice and meeting routes (replies are built in
+`notices.views`; the reply models here describe them for the OpenAPI document)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from notices.policy import Answer, Kind, State, Urgency
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(max_length=50_000)]
@@ -181,3 +185,147 @@ Status = Literal[
 class RecipientsQuery(ListQuery):
     status: Status | None = None
     unit_id: int | None = None
+
+
+class MeetingPublic(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+    location: str | None
+    online_url: str | None
+    agenda: list[str]
+    checkin_opens_minutes: int
+    late_after_minutes: int
+
+
+class ReceiptPublic(BaseModel):
+    """One recipient's receipt (回执): read, confirmed, answered, checked in."""
+
+    person_id: int
+    unit_id: int | None
+    delivered_at: datetime | None
+    read_at: datetime | None
+    confirmed_at: datetime | None
+    rsvp: Answer | None
+    rsvp_reason: str | None
+    rsvp_at: datetime | None
+    reconfirm: bool = Field(description="A correction asks you to confirm again.")
+    substitute_id: int | None
+    substitute_for_id: int | None
+    checked_in_at: datetime | None
+    late: bool
+
+
+class NoticePublic(BaseModel):
+    id: int
+    kind: Kind
+    title: str
+    body: str
+    urgency: Urgency
+    alert: bool = Field(description="Whether phones should ring loudly for it.")
+    state: State
+    publisher_id: int
+    revision: int
+    requires_confirmation: bool
+    confirm_deadline: datetime | None
+    rsvp_deadline: datetime | None
+    remind_before_minutes: int | None
+    meeting: MeetingPublic | None
+    recipient_count: int
+    created_at: datetime
+    published_at: datetime | None
+    ended_at: datetime | None
+    end_reason: str | None
+
+
+class NoticeItem(NoticePublic):
+    receipt: ReceiptPublic | None = Field(
+        default=None, description="Mine: in the inbox, and on a notice I was sent (null if I "
+                                  "was not); absent from the `sent` box.")
+
+
+class NoticePage(BaseModel):
+    items: list[NoticeItem]
+    next_cursor: str | None
+
+
+class NoticeFileRef(BaseModel):
+    id: int
+    name: str
+    url: str
+
+
+class CorrectionPublic(BaseModel):
+    """A correction (更正) or a move (改期): what changed, from what, to what."""
+
+    number: int
+    changed: list[str]
+    before: dict[str, Any]
+    after: dict[str, Any]
+    note: str
+    reconfirm: bool
+    at: datetime
+
+
+class NoticeDetail(NoticeItem):
+    files: list[NoticeFileRef]
+    corrections: list[CorrectionPublic]
+
+
+class CheckinCode(BaseModel):
+    notice_id: int
+    code: str = Field(description="Six digits, shown on the organiser's screen; rotates.")
+    step_seconds: int
+    expires_in: int
+    window_open: bool
+    opens_at: datetime
+    closes_at: datetime
+    late_after: datetime
+
+
+class Reminded(BaseModel):
+    notice_id: int
+    target: Literal["unread", "unconfirmed", "unanswered"]
+    reminded: int
+
+
+class StatsPerson(BaseModel):
+    person_id: int
+    display_name: str
+    reason: str | None = Field(default=None, description="In `declined`: why (请假理由).")
+    substitute_id: int | None = Field(default=None, description="In `substituted`: who goes.")
+
+
+class UnitStats(BaseModel):
+    unit_id: int | None
+    unit_name: str | None
+    counts: dict[str, int] = Field(description="`total`, `unread`, `read`; `confirmed` and "
+                                               "`unconfirmed` when confirmation is asked; for "
+                                               "meetings also `expected`, `attending`, "
+                                               "`declined`, `substituted`, `unanswered`, "
+                                               "`reconfirm`, `checked_in`, `late`, `absent`, "
+                                               "`substitutes`.")
+    lists: dict[str, list[StatsPerson]] | None = Field(
+        description="The same keys as `counts` (but `total`): who. Null when there are too "
+                    "many recipients (`lists_omitted`): ask `recipients` per unit instead.")
+
+
+class NoticeStats(BaseModel):
+    notice_id: int
+    kind: Kind
+    revision: int
+    meeting_started: bool
+    totals: dict[str, int]
+    units: list[UnitStats]
+    lists_omitted: bool
+    unit_replies: list[UnitReplyPublic] = Field(description="Meetings: each unit's 回执, who "
+                                                            "attends for it.")
+
+
+class RecipientPublic(ReceiptPublic):
+    display_name: str
+    unit_name: str | None
+
+
+class RecipientPage(BaseModel):
+    items: list[RecipientPublic]
+    next_cursor: str | None

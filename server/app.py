@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from importlib import import_module
+from importlib.util import find_spec
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -21,7 +23,7 @@ from tortoise.exceptions import ValidationError as TortoiseValidationError
 from console.app import console_app
 from core.bus import install_bus, make_bus
 from core.checkpoints import start_checkpoints
-from core.config import Settings, load_settings
+from core.config import Settings, load_settings, private_dir
 from core.context import current_request
 from core.db import close_db, open_db
 from core.dbtime import instrument
@@ -61,6 +63,13 @@ def parse_limits(settings: Settings) -> Limits:
     return Limits(max_seconds=settings.parse_seconds,
                   max_memory_bytes=settings.parse_memory_mib * 1024 * 1024,
                   max_inflated_bytes=settings.parse_inflated_mib * 1024 * 1024)
+def event_schemas() -> dict[str, type[BaseModel]]:
+    """Every event kind's payload model, from each package's `events.EVENTS`."""
+    found: dict[str, type[BaseModel]] = {}
+    for package in ("directory", *FEATURES):
+        if find_spec(f"{package}.events") is not None:
+            found.update(getattr(import_module(f"{package}.events"), "EVENTS", {}))
+    return found
 
 
 def build_auth(settings: Settings) -> AuthKit:
@@ -131,6 +140,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        private_dir(settings.data_dir)  # 0700: the database, uploads and keys live there
         await open_db(database_config(settings.database_url), run_migrations=run_migrations)
         bus = make_bus(settings.bus_url)
         await bus.connect()
@@ -172,5 +182,5 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.metrics_access = MetricsAccess(settings.metrics_allow, settings.metrics_token)
     app.state.json_limit = settings.json_limit_bytes
     app.state.body_timeout = settings.body_timeout_seconds
-    app.state.openapi = build_openapi(routes)
+    app.state.openapi = build_openapi(routes, events=event_schemas())
     return app

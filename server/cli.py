@@ -46,11 +46,33 @@ def _safe_url(url: str) -> str:
     return url
 
 
+NO_PASSWORD = ("No password: give --password, set TONGBAN_ADMIN_PASSWORD, or run this on a "
+               "terminal to be asked for it.")
+
+
+def admin_password(given: str | None) -> str | None:
+    """--password, else TONGBAN_ADMIN_PASSWORD, else asked twice on a terminal; None if none."""
+    password = given or os.environ.get("TONGBAN_ADMIN_PASSWORD", "")
+    if password or not sys.stdin.isatty():
+        return password or None
+    import getpass
+
+    first = getpass.getpass("Password for the administrator: ")
+    if getpass.getpass("The same again: ") != first:
+        print("The two passwords differ.", file=sys.stderr)
+        return None
+    return first
+
+
 def cmd_create_admin(args: argparse.Namespace) -> int:
     from directory.bootstrap import create_admin
 
     settings = load_settings()
-    password = args.password or os.environ.get("TONGBAN_ADMIN_PASSWORD", "")
+    password = admin_password(args.password)
+    if password is None:
+        print(NO_PASSWORD if not sys.stdin.isatty() else "No administrator made.",
+              file=sys.stderr)
+        return 2
     if len(password) < 8:
         print("The password must have at least 8 characters (--password).", file=sys.stderr)
         return 2
@@ -212,7 +234,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     admin = sub.add_parser("create-admin", help="create or reset a system administrator")
     admin.add_argument("username")
-    admin.add_argument("--password")
+    admin.add_argument("--password", help="else TONGBAN_ADMIN_PASSWORD, else asked on a "
+                                          "terminal")
     admin.set_defaults(func=cmd_create_admin)
     imp = sub.add_parser("import-org", help="import units and people (CSV or JSON)")
     imp.add_argument("file")

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 from starlette.routing import BaseRoute
 
 from core.http import ApiRoute, Reply
@@ -34,12 +34,23 @@ BODY_ERRORS = {
 QUERY_422 = "A query parameter is not valid; `errors` names each one."
 
 
+class ReplySchema(GenerateJsonSchema):
+    """In replies every field is always there (null where it has no value), except a field
+    whose default is None: that one may be left out."""
+
+    def field_is_required(self, field: Any, total: bool) -> bool:
+        if self.mode != "serialization":
+            return super().field_is_required(field, total)
+        inner = field.get("schema", {})
+        return not (inner.get("type") == "default" and inner.get("default", ...) is None)
+
+
 class Components:
     """Pydantic models gathered once, each under one component name."""
 
     def __init__(self, wanted: Iterable[tuple[type[BaseModel], JsonSchemaMode]]) -> None:
         keys = list(dict.fromkeys(wanted))
-        refs, defs = models_json_schema(keys, ref_template=REF)
+        refs, defs = models_json_schema(keys, ref_template=REF, schema_generator=ReplySchema)
         renames = _renames(defs.get("$defs", {}))
         self.schemas = {renames.get(name, name): _rename(schema, renames)
                         for name, schema in defs.get("$defs", {}).items()}
@@ -230,7 +241,8 @@ def _event_schemas(
 ) -> dict[str, Any]:
     """One `Event` schema: a feed event whose `data` has the schema of its `kind`."""
     variants = [
-        {"type": "object", "title": kind,
+        {"type": "object", "title": kind, "required": ["kind", "data"],
+         "additionalProperties": True,  # the other fields are the Event's own
          "properties": {"kind": {"const": kind},
                         "data": components.ref(model, "serialization")}}
         for kind, model in sorted(events.items())

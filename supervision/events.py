@@ -22,11 +22,15 @@ Every payload is `{"task": <summary>, "by": <person id or null>, …extra}`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from core.tx import Work
 from supervision.models import Task
 from supervision.parties import audiences, concerned_ids
+from supervision.policy import Light, TaskState
 from supervision.shapes import summary
 
 
@@ -42,3 +46,45 @@ async def notify(
     targets = set(people) if people is not None else await concerned_ids(task)
     if targets:
         work.emit(f"task.{kind}", audiences(targets), task_payload(task, by=by, **extra))
+
+
+class LeadBrief(BaseModel):
+    type: Literal["unit", "person"]
+    id: int
+
+
+class TaskBrief(BaseModel):
+    """Enough of a task to update a list row without another request."""
+
+    id: int
+    title: str
+    state: TaskState
+    priority: str
+    light: Light | None
+    overdue: bool
+    due_at: datetime
+    progress: int
+    percent: int
+    reported_percent: int
+    rollup_percent: int | None
+    continuing: bool
+    parent_id: int | None
+    unit_id: int
+    origin_unit_id: int
+    acting_unit_id: int | None
+    lead: LeadBrief
+
+
+class TaskEventData(BaseModel):
+    """Every task event: the task as a ledger line and who moved it; kinds add `comment`,
+    `reason`, `message`, `entry` (a record line), `extension` or `stage`."""
+
+    model_config = ConfigDict(extra="allow")
+    task: TaskBrief
+    by: int | None
+
+
+EVENTS: dict[str, type[BaseModel]] = {f"task.{kind}": TaskEventData for kind in (
+    "assigned", "received", "progressed", "submitted", "accepted", "rejected",
+    "extension_requested", "extension_decided", "cancelled", "urged", "reminder", "overdue",
+    "rollup", "closed", "continued")}

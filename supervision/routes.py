@@ -7,16 +7,16 @@ from starlette.responses import Response, StreamingResponse
 
 from core.clock import utcnow
 from core.errors import NotFound
-from core.http import parse_json, parse_query, path_int, reply, route
+from core.http import IDEMPOTENCY_KEY, Reply, parse_json, parse_query, path_int, reply, route
 from core.idempotency import header_key
 from directory.auth import Actor, authenticate
 from supervision import actions, extensions, ledger, queries
 from supervision.models import Task
 from supervision.parties import is_lead, is_supervisor
 from supervision.schemas import (
-    CancelIn, CompleteIn, EntriesQuery, ExtensionIn, ProgressIn, RejectIn, ReviewIn, StatsPublic,
-    StatsQuery, TaskCreate, TaskFilters, TaskListQuery, TaskPublic, TrendPublic, TrendQuery,
-    UrgeIn,
+    CancelIn, CompleteIn, EntriesQuery, EntryPage, EntryPublic, ExtensionIn, ExtensionPublic,
+    ProgressIn, RejectIn, ReviewIn, StatsPublic, StatsQuery, TaskCreate, TaskFilters,
+    TaskListQuery, TaskPage, TaskPublic, TrendPublic, TrendQuery, UrgeIn,
 )
 from supervision.shapes import entry_public, extension_public, task_detail
 from supervision.stats import unit_stats
@@ -169,37 +169,96 @@ async def refuse_extension(request: Request) -> Response:
 
 
 T = "/v1/tasks/{task_id}"
+S = "supervision"
+TASK_404 = ("No such task, or you are neither among its assignees nor its supervisors (the "
+            "creator and leaders of the unit that assigned it).")
+LEAD_403 = "Only the task's lead assignees (承办人)."
+SUPERVISOR_403 = "Only the task's supervisors (督办人)."
+STATE_409 = "The task is not in a state that allows this move, or it changed meanwhile."
+UNIT_404 = "No such unit, or not one you may see."
+CSV = Reply(description="The ledger, UTF-8 with BOM (opens in Excel).", media_type="text/csv",
+            schema={"type": "string"}, headers={"Content-Disposition": "attachment; the name"})
+
 routes = [
     route("/v1/tasks", create_task, "POST", "Assign a task or split off a sub-task (交办/分解)",
-          body=TaskCreate, status=201, tag="supervision"),
+          body=TaskCreate, response=TaskPublic, status=201, headers=(IDEMPOTENCY_KEY,), tag=S,
+          replies={200: Reply(TaskPublic, "Made before with this Idempotency-Key.")},
+          errors={403: "You may assign only within a unit you lead or administer; only a "
+                       "parent's lead assignees may split it.",
+                  404: "The parent task is not one you may see.",
+                  409: "The parent task is not signed for, or changed meanwhile.",
+                  422: "A field is not valid: a unit or person unknown, a lead who is not an "
+                       "assignee, a due time passed or after the parent's."},
+          description="Leaders and unit admins assign to units and people below them; the lead "
+                      "assignees of a task split it (`parent_id`). Emits `task.assigned` to the "
+                      "assignees and supervisors."),
     route("/v1/tasks", list_tasks, "GET", "The ledger of tasks (台账)", query=TaskListQuery,
-          tag="supervision"),
+          response=TaskPage, tag=S, errors={400: "The cursor is not one this list gave.",
+                                            404: UNIT_404},
+          description="Tasks I am assigned or supervise, filtered by state, unit, light or "
+                      "`status=overdue`."),
     route("/v1/tasks/export", export_tasks, "GET", "The ledger as CSV (UTF-8 with BOM)",
-          query=TaskFilters, tag="supervision"),
+          query=TaskFilters, response=CSV, tag=S, errors={404: UNIT_404},
+          description="The same filters as the ledger, every matching task."),
     route("/v1/tasks/stats", task_stats, "GET", "Statistics per sub-unit (督办统计)",
-          query=StatsQuery, response=StatsPublic, tag="supervision"),
+          query=StatsQuery, response=StatsPublic, tag=S, errors={404: UNIT_404},
+          description="For a unit you may see: per direct sub-unit, assigned, done on time, "
+                      "done late, overdue, open, and due soon (the yellow window)."),
     route("/v1/tasks/trend", task_trend, "GET", "Completion rates per sub-unit by month "
-          "(完成率走势)", query=TrendQuery, response=TrendPublic, tag="supervision"),
-    route(T, show_task, "GET", "A task", response=TaskPublic, tag="supervision"),
+          "(完成率走势)", query=TrendQuery, response=TrendPublic, tag=S, errors={404: UNIT_404}),
+    route(T, show_task, "GET", "A task", response=TaskPublic, tag=S, errors={404: TASK_404},
+          description="Its assignees and supervisors: the task with `my` parts in it."),
     route(f"{T}/entries", list_entries, "GET", "The task's record (办理记录)", query=EntriesQuery,
-          tag="supervision"),
-    route(f"{T}/receive", receive_task, "POST", "Sign for a task (签收)", tag="supervision"),
+          response=EntryPage, tag=S, errors={400: "The cursor is not one this list gave.",
+                                             404: TASK_404},
+          description="Its assignees and supervisors: every move, oldest first."),
+    route(f"{T}/receive", receive_task, "POST", "Sign for a task (签收)", response=TaskPublic,
+          tag=S, errors={403: LEAD_403, 404: TASK_404, 409: STATE_409},
+          description="A lead assignee. Emits `task.received`."),
     route(f"{T}/progress", report_progress, "POST", "Report progress (进展反馈)", body=ProgressIn,
-          status=201, tag="supervision"),
+          response=EntryPublic, status=201, tag=S, errors={
+              403: LEAD_403, 404: TASK_404, 409: STATE_409,
+              422: "A field is not valid, or a file is not yours to attach."},
+          description="A lead assignee. Emits `task.progressed` (and `task.rollup` to a "
+                      "parent)."),
     route(f"{T}/complete", complete_task, "POST", "Submit as done with evidence (办结报告)",
-          body=CompleteIn, tag="supervision"),
+          body=CompleteIn, response=TaskPublic, tag=S, errors={
+              403: LEAD_403, 404: TASK_404,
+              409: STATE_409 + " Or some sub-tasks are not finished.",
+              422: "A field is not valid, or a file is not yours to attach."},
+          description="A lead assignee. Emits `task.submitted`."),
     route(f"{T}/accept", accept_task, "POST", "Accept the completion (办结)", body=ReviewIn,
-          tag="supervision"),
+          response=TaskPublic, tag=S, errors={403: SUPERVISOR_403, 404: TASK_404,
+                                              409: STATE_409},
+          description="A supervisor, once submitted. Emits `task.accepted`."),
     route(f"{T}/reject", reject_task, "POST", "Send back for rework (退回)", body=RejectIn,
-          tag="supervision"),
+          response=TaskPublic, tag=S, errors={403: SUPERVISOR_403, 404: TASK_404,
+                                              409: STATE_409},
+          description="A supervisor, once submitted. Emits `task.rejected`."),
     route(f"{T}/cancel", cancel_task, "POST", "Cancel a task (撤销)", body=CancelIn,
-          tag="supervision"),
+          response=TaskPublic, tag=S, errors={403: SUPERVISOR_403, 404: TASK_404,
+                                              409: STATE_409},
+          description="A supervisor; open sub-tasks are cancelled too. Emits `task.cancelled`."),
     route(f"{T}/urge", urge_task, "POST", "Urge the assignees (催办)", body=UrgeIn, status=201,
-          tag="supervision"),
+          response=EntryPublic, tag=S, errors={
+              403: SUPERVISOR_403, 404: TASK_404, 409: "The task is finished or cancelled.",
+              429: "Urged less than an hour ago."},
+          description="A supervisor. Emits `task.urged` to the assignees."),
     route(f"{T}/extensions", request_extension, "POST", "Request an extension (延期申请)",
-          body=ExtensionIn, status=201, tag="supervision"),
+          body=ExtensionIn, response=ExtensionPublic, status=201, tag=S, errors={
+              403: LEAD_403, 404: TASK_404,
+              409: "A request is already waiting, or the task is finished.",
+              422: "A field is not valid, or the new due time is not later (or is after the "
+                   "parent's)."},
+          description="A lead assignee. Emits `task.extension_requested`."),
     route(f"{T}/extensions/{{extension_id}}/approve", approve_extension, "POST",
-          "Approve an extension (延期批准)", body=ReviewIn, tag="supervision"),
+          "Approve an extension (延期批准)", body=ReviewIn, response=ExtensionPublic, tag=S,
+          errors={403: SUPERVISOR_403, 404: TASK_404 + " Or no such request on it.",
+                  409: "The request was already decided, or the task is finished."},
+          description="A supervisor: the due time moves. Emits `task.extension_decided`."),
     route(f"{T}/extensions/{{extension_id}}/refuse", refuse_extension, "POST",
-          "Refuse an extension (延期不准)", body=ReviewIn, tag="supervision"),
+          "Refuse an extension (延期不准)", body=ReviewIn, response=ExtensionPublic, tag=S,
+          errors={403: SUPERVISOR_403, 404: TASK_404 + " Or no such request on it.",
+                  409: "The request was already decided, or the task is finished."},
+          description="A supervisor. Emits `task.extension_decided`."),
 ]

@@ -9,6 +9,8 @@ from pydantic import (
     AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator,
 )
 
+from supervision.policy import Light, TaskState
+
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
 # Kept in UTC from here on: SQLite compares stored times as text, so one offset for all.
 When = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
@@ -140,26 +142,126 @@ class Named(BaseModel):
     name: str
 
 
-class TaskPublic(BaseModel):
+class LeadRef(BaseModel):
+    """Who leads the task (牵头): a unit or a person."""
+
+    type: Literal["unit", "person"]
+    id: int
+    name: str
+
+
+class SourceRef(BaseModel):
+    """Where the task comes from, e.g. the 公文 that asked for it."""
+
+    type: str
+    id: str | None
+    title: str | None
+
+
+class TaskSummary(BaseModel):
+    """A line of the ledger (台账)."""
+
     id: int
     title: str
-    state: str
-    priority: str
-    light: str | None
+    state: TaskState
+    priority: Priority
+    light: Light | None = Field(description="红黄绿灯 while open; null once done or cancelled.")
     overdue: bool
     due_at: datetime
-    progress: int
-    percent: int  # the same figure as `progress`
-    reported_percent: int  # the lead's own last report (进展反馈)
+    progress: int = Field(description="0–100: the task's own or its sub-tasks' roll-up.")
+    percent: int = Field(description="The same figure as `progress`.")
+    reported_percent: int = Field(description="The lead's own last report (进展反馈).")
     rollup_percent: int | None
     continuing: bool
     parent_id: int | None
+    unit_id: int
+    origin_unit_id: int
+    acting_unit_id: int | None
+    lead: LeadRef
     unit: Named
     origin_unit: Named
-    acting_unit: Named | None
-    assigned_by: str
-    lead: dict[str, Any]
-    source: dict[str, Any] | None
+    acting_unit: Named | None = Field(description="The desk that assigned it for the "
+                                                  "government (代), if any.")
+    assigned_by: str = Field(description="交办单位 as shown, e.g. 贵州省（办公厅代）.")
+    source: SourceRef | None
+    created_at: datetime
+    original_due_at: datetime
+    received_at: datetime | None
+    submitted_at: datetime | None
+    finished_at: datetime | None
+    cancelled_at: datetime | None
+    late_seconds: int | None
+    creator_id: int
+
+
+class AssigneeRef(BaseModel):
+    person_id: int
+    display_name: str
+    role: Literal["lead", "assist"]
+    via_unit_id: int | None
+
+
+class ExtensionPublic(BaseModel):
+    """A request for more time (延期申请) and its decision."""
+
+    id: int
+    task_id: int
+    state: Literal["pending", "approved", "refused"]
+    reason: str
+    old_due_at: datetime
+    new_due_at: datetime
+    requested_by: int
+    requested_at: datetime
+    decided_by: int | None
+    decided_at: datetime | None
+    comment: str
+
+
+class ChildCounts(BaseModel):
+    total: int
+    done: int
+    cancelled: int
+    open: int
+
+
+class MyParts(BaseModel):
+    lead: bool
+    supervisor: bool
+
+
+class TaskPublic(TaskSummary):
+    description: str
+    assignees: list[AssigneeRef]
+    file_ids: list[int]
+    pending_extension: ExtensionPublic | None
+    children: ChildCounts
+    overdue_at: datetime | None
+    last_urged_at: datetime | None
+    my: MyParts
+
+
+class TaskPage(BaseModel):
+    items: list[TaskSummary]
+    next_cursor: str | None
+
+
+class EntryPublic(BaseModel):
+    """One line of the task's record (办理记录)."""
+
+    id: int
+    task_id: int
+    kind: str = Field(description="`created`, `received`, `progress`, `submitted`, `accepted`, "
+                                  "`rejected`, `urged`, `extension_*`, `reminded_*` …")
+    actor_id: int | None
+    percent: int | None
+    note: str
+    file_ids: list[int]
+    at: datetime
+
+
+class EntryPage(BaseModel):
+    items: list[EntryPublic]
+    next_cursor: str | None
 
 
 class Counts(BaseModel):

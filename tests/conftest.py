@@ -23,11 +23,13 @@ import uvicorn
 from starlette.applications import Starlette
 from tongban_client import EventStream, TongbanClient
 
+from contract import Contract, report
 from core.config import Settings
 from server.app import create_app
 from server.serving import uvicorn_options
 
 ADMIN_PASSWORD = "admin-password-1"
+CONTRACT: Contract | None = None  # set with the session's server; checks every reply it sends
 PASSWORD = "password-123"
 _names = itertools.count(1)
 
@@ -92,7 +94,17 @@ class Server:
         transport = httpx.ASGITransport(
             app=self.app, raise_app_exceptions=False, client=(address, 40000)
         )
-        return TongbanClient(self.base_url, transport=transport, origin=origin)
+        return TongbanClient(self.base_url, transport=checked(transport), origin=origin)
+
+    def http(self) -> httpx.AsyncClient:
+        """A bare httpx client of the app (for requests the client library would not make)."""
+        transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
+        return httpx.AsyncClient(transport=checked(transport), base_url=self.base_url)
+
+
+def checked(transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+    """`transport`, with every response held to the OpenAPI document (see tests/contract.py)."""
+    return CONTRACT.wrap(transport) if CONTRACT is not None else transport
 
 
 class OtherProcess:
@@ -115,18 +127,17 @@ class OtherProcess:
             "--port", str(self.port), "--ws", "websockets-sansio", "--log-level", "warning",
             env=self.env,
         )
-        # Generous: on a loaded 2-core machine a fresh process takes 15–20 s to import and start.
+        # A loaded machine (CI runs beside other work) may take many seconds to import it all.
         deadline = asyncio.get_running_loop().time() + 90
         async with httpx.AsyncClient() as http:
-            while asyncio.get_running_loop().time() < deadline:
-                if self.process.returncode is not None:
-                    break
+            while asyncio.get_running_loop().time() < deadline and self.process.returncode is None:
                 try:
                     if (await http.get(f"{self.base_url}/v1/health")).status_code == 200:
                         return
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.05)
+        await self.stop()  # never leave it running behind a failed test
         raise RuntimeError("the second server did not start")
 
     async def stop(self) -> None:
@@ -136,7 +147,7 @@ class OtherProcess:
 
     async def client_for(self, person: dict[str, Any]) -> TongbanClient:
         """A client of this process, logged in as `person` (made by `make_person`)."""
-        client = TongbanClient(self.base_url)
+        client = TongbanClient(self.base_url, transport=checked(httpx.AsyncHTTPTransport()))
         await client.login(person["username"], PASSWORD)
         return client
 
@@ -168,12 +179,46 @@ async def take(stream: EventStream, count: int, timeout: float = 5.0) -> list[di
     return await asyncio.wait_for(collect(), timeout)
 
 
+def _whole_run(config: pytest.Config) -> bool:
+    """Only a run of the whole suite can say that an operation is called by no test."""
+    if os.environ.get("TONGBAN_CONTRACT_COVERAGE") == "1":
+        return True
+    narrowed = ("keyword", "markexpr", "lf", "deselect", "exitfirst")
+    return (config.args_source == pytest.Config.ArgsSource.TESTPATHS
+            and not any(getattr(config.option, name, None) for name in narrowed))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if CONTRACT is None:
+        return
+    if CONTRACT.failures:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if _whole_run(session.config) and exitstatus == 0 and CONTRACT.uncovered():
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if CONTRACT is None:
+        return
+    for line in report(CONTRACT):
+        terminalreporter.write_line(line)
+    uncovered = CONTRACT.uncovered()
+    if _whole_run(config) and uncovered:
+        terminalreporter.write_line(f"Operations in the OpenAPI document that no test calls "
+                                    f"({len(uncovered)}):", red=True)
+        for key in uncovered:
+            terminalreporter.write_line(f"  {key}", red=True)
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
     settings = settings_for_tests(tmp_path_factory.mktemp("tongban"))
     if settings.database_url.startswith("postgres"):
         await reset_postgres(settings.database_url)
     instance = Server(create_app(settings), free_port(), settings)
+    global CONTRACT
+    CONTRACT = Contract(instance.app.state.openapi)
     await instance.start()
     from directory.bootstrap import create_admin
 

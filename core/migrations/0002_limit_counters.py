@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
                 ('hits', fields.IntField()),
                 ('reset_at', fields.FloatField()),
             ],
-            options={'table': 'core_limit_counter', 'app': 'core', 'pk_attr': 'name', 'table_description': 'Tries counted in a fixed window for one key (`login:acct:…`), shared by every process;'},
+            options={'table': 'core_limit_counter', 'app': 'core', 'pk_attr': 'name', 'table_description': 'Tries counted in a fixed window for one key (`login:acct:…`), shared by every process.'},
             bases=['Model'],
         ),
     ]

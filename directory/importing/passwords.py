@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from core.clock import utcnow
+from core.config import private_dir
 from core.security import Passwords
 from directory.importing.plan import OrgPlan
 
@@ -48,8 +49,7 @@ def assign_passwords(plan: OrgPlan) -> dict[str, str]:
 
 def write_sheet(data_dir: Path, generated: dict[str, str]) -> Path:
     """Write generated passwords (mode 0600) before the import, so none can be lost after it."""
-    folder = data_dir / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(data_dir / "imports")
     path = folder / f"passwords-{utcnow():%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}.csv"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

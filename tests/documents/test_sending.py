@@ -50,6 +50,7 @@ async def test_a_draft_is_signed_on_devices_numbered_and_distributed(
     assert delivery["unit"]["id"] == city and delivery["status"] == "delivered"
     incoming = (await city_clerk.client.list_documents(direction="incoming"))["items"][0]
     assert incoming["source_id"] == document["id"] and incoming["state"] == "delivered"
+    assert delivery["recipient_document_id"] == incoming["id"]  # the answer names their copy
     assert incoming["doc_number"] == issued["doc_number"]
     assert await audit_actions(document["id"]) == [
         "document.create", "document.submit", "document.sign", "document.issue",
@@ -59,6 +60,9 @@ async def test_a_draft_is_signed_on_devices_numbered_and_distributed(
     assert kinds[drafter.id] == ["document.signed", "document.issued", "document.rendered"]
     assert kinds[clerk.id] == ["document.signed", "document.issued", "document.rendered"]
     assert kinds[city_clerk.id] == ["document.delivered"]
+    [delivered] = [e for e in await city_clerk.events_since(marks[city_clerk.id])
+                   if e["kind"] == "document.delivered"]
+    assert delivered["data"]["document_id"] == incoming["id"]  # and so does their event
 
 
 async def test_a_signature_over_another_version_is_refused(

@@ -107,3 +107,74 @@ async def test_upload_file_with_a_bad_name_or_type_is_refused(
     assert bad_type.value.status == 415
     odd = await alice.upload_file(b"x", "../../etc/passwd")
     assert odd["name"] == "passwd"
+
+
+async def test_upload_file_as_multipart_form_keeps_the_part_name_type_and_bytes(
+    server: Server, alice: TongbanClient
+) -> None:
+    data = os.urandom(2_500_000) + b"\r\n--not-a-boundary\r\n"  # bigger than one read, and tricky
+    async with server.http() as http:
+        reply = await http.post(
+            "/v1/files", files={"file": ("通知.pdf", data, "application/pdf")},
+            data={"note": "ignored"}, headers={"Authorization": f"Bearer {alice.access_token}"})
+    assert reply.status_code == 201, reply.text
+    stored = reply.json()
+    assert (stored["name"], stored["content_type"]) == ("通知.pdf", "application/pdf")
+    assert stored["size"] == len(data) and stored["sha256"] == hashlib.sha256(data).hexdigest()
+    assert await alice.download_file(stored["id"]) == data
+
+
+async def test_upload_file_form_without_a_file_part_or_with_two_is_422(
+    server: Server, alice: TongbanClient
+) -> None:
+    auth = {"Authorization": f"Bearer {alice.access_token}"}
+    async with server.http() as http:
+        none = await http.post("/v1/files", files={"a": (None, "text only")}, headers=auth)
+        two = await http.post("/v1/files", files=[("f", ("a.txt", b"a")), ("f", ("b.txt", b"b"))],
+                              headers=auth)
+    assert (none.status_code, two.status_code) == (422, 422)
+
+
+async def test_upload_file_refuses_envelopes_it_cannot_unpack_with_415_and_stores_nothing(
+    server: Server, alice: TongbanClient
+) -> None:
+    from files.models import StoredFile
+
+    before = await StoredFile.filter(owner_id=alice.user["id"]).count()
+    auth = {"Authorization": f"Bearer {alice.access_token}"}
+    async with server.http() as http:
+        form = await http.post("/v1/files", data={"file": "abc"}, headers=auth)
+        mixed = await http.post("/v1/files", content=b"--x\r\n\r\nabc\r\n--x--\r\n",
+                                headers={**auth, "Content-Type": "multipart/mixed; boundary=x"})
+        no_boundary = await http.post("/v1/files", content=b"abc",
+                                      headers={**auth, "Content-Type": "multipart/form-data"})
+        broken = await http.post(
+            "/v1/files", content=b'--x\r\nContent-Disposition: form-data; name="f"; '
+            b'filename="a.txt"\r\n\r\nabc', headers={**auth,
+                                                    "Content-Type": "multipart/form-data; boundary=x"})
+    assert (form.status_code, mixed.status_code) == (415, 415)
+    assert (no_boundary.status_code, broken.status_code) == (400, 400)
+    assert await StoredFile.filter(owner_id=alice.user["id"]).count() == before
+
+
+async def test_upload_file_form_over_the_limit_is_413(server: Server, alice: TongbanClient) -> None:
+    original = server.app.state.settings
+    server.app.state.settings = server.settings.with_overrides(upload_limit_bytes=1024)
+    try:
+        async with server.http() as http:
+            reply = await http.post("/v1/files", files={"file": ("big.bin", os.urandom(4096))},
+                                    headers={"Authorization": f"Bearer {alice.access_token}"})
+    finally:
+        server.app.state.settings = original
+    assert reply.status_code == 413
+
+
+async def test_everything_in_the_data_folder_is_private(server: Server, alice: TongbanClient) -> None:
+    """The database, uploads and every other file: 0600 in folders of 0700."""
+    await upload(alice, b"private bytes")
+    data_dir = server.settings.data_dir
+    loose = [f"{oct(path.stat().st_mode & 0o777)} {path}" for path in [data_dir, *data_dir.rglob("*")]
+             if path.stat().st_mode & 0o077]
+    assert not loose
+    if server.settings.database_url.startswith("sqlite"):
+        assert (data_dir / "test.sqlite3").stat().st_mode & 0o777 == 0o600

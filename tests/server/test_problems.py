@@ -11,8 +11,7 @@ from tongban_client import TongbanClient
 
 
 def raw(server: Server) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=server.app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url=server.base_url)
+    return server.http()
 
 
 def assert_problem(reply: httpx.Response, status: int) -> dict[str, object]:
@@ -91,8 +90,9 @@ async def test_an_exception_in_a_handler_is_a_500_without_internals(server: Serv
         raise RuntimeError("secret table dir_person column password_hash")
 
     server.app.router.routes.append(Route("/v1/_test/explode", explode))
-    try:
-        async with raw(server) as http:
+    transport = httpx.ASGITransport(app=server.app, raise_app_exceptions=False)
+    try:  # a route made for this test alone, so not one the OpenAPI document could describe
+        async with httpx.AsyncClient(transport=transport, base_url=server.base_url) as http:
             reply = await http.get("/v1/_test/explode")
     finally:
         server.app.router.routes.pop()

@@ -240,6 +240,10 @@ class TongbanClient(
     async def get_unit(self, unit_id: Id) -> Json:
         return await self._object("GET", f"/v1/org/units/{unit_id}")
 
+    async def get_person(self, person_id: Id) -> Json:
+        """A person's name and positions (anyone signed in may look)."""
+        return await self._object("GET", f"/v1/org/people/{person_id}")
+
     async def unit_people(
         self,
         unit_id: Id,
