@@ -192,7 +192,6 @@ routes: list[BaseRoute] = [
           query=SeriesQuery, response=SeriesList, tag=TAG,
           errors={403: DESK_403, 404: "No such unit, or not one you may see."},
           description="The unit's desk: its outgoing and incoming series."),
-          query=SeriesQuery, tag=TAG),
     route("/v1/documents/desk", show_desk, "GET", "What waits at my document desks (待办), "
           "by unit and state", response=DeskPublic, tag=TAG),
     route("/v1/documents/circulations", list_tracked_circulations, "GET",
