@@ -39,12 +39,16 @@ def _settings(request: Request) -> Settings:
 
 
 async def show_issuer(request: Request) -> Response:
+    """The unit's 发文机关标志, 署名 and seal as issuing uses them; its administrators, desk and leaders
+    may look."""
     actor = await authenticate(request)
     unit = await access_unit(actor, row_id(request, "unit_id"))
     return reply(issuer_public(unit, await profile_of(unit)))
 
 
 async def edit_issuer(request: Request) -> Response:
+    """Administrators of the unit set the 发文机关标志 (with 「文件」 or not), the 署名 and the seal's
+    diameter; unset fields keep their value."""
     actor = await authenticate(request)
     unit = await access_unit(actor, row_id(request, "unit_id"))
     body = await parse_json(request, IssuerEdit)
@@ -64,6 +68,7 @@ async def upload_seal(request: Request) -> Response:
 
 
 async def show_seal(request: Request) -> Response:
+    """The seal image, to the unit's administrators, desk and leaders."""
     actor = await authenticate(request)
     unit = await access_unit(actor, row_id(request, "unit_id"))
     profile = await profile_of(unit)
@@ -75,6 +80,8 @@ async def show_seal(request: Request) -> Response:
 
 
 async def remove_seal(request: Request) -> Response:
+    """Administrators of the unit stop sealing: its documents are laid out unsealed (GB/T 9704
+    7.3.5.2)."""
     actor = await authenticate(request)
     unit = await access_unit(actor, row_id(request, "unit_id"))
     return reply(issuer_public(unit, await do_remove_seal(unit, actor=actor)))
@@ -87,6 +94,8 @@ def _require_admin(actor: Actor) -> None:
 
 
 async def list_certificates(request: Request) -> Response:
+    """The unit's signing certificates from the deployment CA, newest first (at most 50), with
+    their revocation."""
     actor = await authenticate(request)
     unit = await access_unit(actor, row_id(request, "unit_id"))
     rows = await UnitCertificate.filter(unit_id=unit.id).order_by("-issued_at", "-id").limit(50)
@@ -94,6 +103,8 @@ async def list_certificates(request: Request) -> Response:
 
 
 async def issue_certificate(request: Request) -> Response:
+    """A system administrator issues the unit a new key and certificate; it signs from now on,
+    older ones stay valid until revoked or expired."""
     actor = await authenticate(request)
     unit = await access_unit(actor, row_id(request, "unit_id"))
     _require_admin(actor)
@@ -102,6 +113,8 @@ async def issue_certificate(request: Request) -> Response:
 
 
 async def revoke_certificate(request: Request) -> Response:
+    """A system administrator revokes a certificate: the PDFs it signed fail verification from
+    now on, and the unit's next document gets a new certificate."""
     actor = await authenticate(request)
     _require_admin(actor)
     record = await access_certificate(request.path_params["serial"])

@@ -76,6 +76,8 @@ async def download_ofd(request: Request) -> Response:
 
 
 async def render_document(request: Request) -> Response:
+    """The unit's desk renders, seals and signs an issued document's PDF when issuing did not
+    manage to; refused once it exists."""
     actor, document = await with_document(request)
     artifact = await do_render_document(document, actor=actor, settings=_settings(request),
                                         root=root(request))
@@ -83,6 +85,8 @@ async def render_document(request: Request) -> Response:
 
 
 async def show_artifact(request: Request) -> Response:
+    """Whoever may see the document or a copy delivered of it: pages, SHA-256, certificate
+    serial, characters no font had."""
     actor = await authenticate(request)
     document_id = row_id(request, "document_id")
     _, artifact = await access_artifact(actor, document_id)
@@ -90,6 +94,8 @@ async def show_artifact(request: Request) -> Response:
 
 
 async def list_previews(request: Request) -> Response:
+    """Whoever may see the document: each page's preview address and size at a width (480, 720,
+    960 or 1280 px), paged."""
     actor = await authenticate(request)
     document_id = row_id(request, "document_id")
     _, artifact = await access_artifact(actor, document_id)
@@ -146,6 +152,8 @@ async def _watermark_text(actor: Actor) -> str:
 
 
 async def search_pdf(request: Request) -> Response:
+    """Whoever may see the document: where the text occurs in the PDF, with boxes as fractions of
+    the page from its top left."""
     actor = await authenticate(request)
     document_id = row_id(request, "document_id")
     _, artifact = await access_artifact(actor, document_id)
