@@ -93,6 +93,12 @@ class DeliveredData(DocumentEventData):
     source_id: int | None = Field(default=None, description="The sender's document (to a desk).")
 
 
+class RenderedData(DocumentEventData):
+    file_id: int = Field(description="The signed PDF (正本), also at `GET …/pdf`.")
+    pages: int
+    sha256: str
+
+
 class CirculationEventData(DocumentEventData):
     circulation_id: int
 
@@ -103,5 +109,6 @@ CIRCULATION_KINDS = ("turn", "read", "finished", "reminded", "overdue")
 EVENTS: dict[str, type[BaseModel]] = {
     **{f"document.{kind}": DocumentEventData for kind in KINDS},
     "document.delivered": DeliveredData,
+    "document.rendered": RenderedData,
     **{f"document.circulation.{kind}": CirculationEventData for kind in CIRCULATION_KINDS},
 }

@@ -6,7 +6,8 @@ Layout under `$TONGBAN_DATA_DIR/ca/` (back it up with the rest of the data folde
 - `crl.pem` — the latest revocation list (also served at `GET /v1/ca/crl`).
 Every key is PKCS#8, encrypted with a passphrase derived from `TONGBAN_CA_PASSPHRASE` (else
 from the secret key; keep either off the data folder's backups to make stolen backups useless),
-and written 0600. Keys are ECDSA P-256 (PAdES and pyHanko support it; it signs in
+and written 0600 (certificates too: the data folder is private; they are served over HTTP).
+Keys are ECDSA P-256 (PAdES and pyHanko support it; it signs in
 microseconds).
 """
 
@@ -63,8 +64,15 @@ def passphrase(secret: str, override: str = "") -> bytes:
     return base64.urlsafe_b64encode(derived)
 
 
+def _folder(folder: Path) -> None:
+    """Make `folder` and its missing parents, each 0700."""
+    if not folder.exists():
+        _folder(folder.parent)
+        folder.mkdir(mode=0o700, exist_ok=True)
+
+
 def _write(path: Path, data: bytes, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _folder(path.parent)
     temp = path.with_suffix(path.suffix + f".{secrets.token_hex(4)}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     with os.fdopen(fd, "wb") as handle:
@@ -107,7 +115,7 @@ def init_ca(directory: Path, *, name: str, secret: bytes, now: datetime) -> x509
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
             .sign(key, hashes.SHA256()))
     _write_key(directory / "ca.key", key, secret)
-    _write(directory / "ca.crt", cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    _write(directory / "ca.crt", cert.public_bytes(serialization.Encoding.PEM), 0o600)
     return cert
 
 
@@ -154,7 +162,7 @@ def issue_unit(directory: Path, *, unit_id: int, unit_name: str, secret: bytes,
     folder = directory / "units" / str(unit_id)
     _write_key(folder / f"{hexserial}.key", key, secret)
     pem = cert.public_bytes(serialization.Encoding.PEM)
-    _write(folder / f"{hexserial}.crt", pem, 0o644)
+    _write(folder / f"{hexserial}.crt", pem, 0o600)
     return Issued(hexserial, pem, folder / f"{hexserial}.key", cert.not_valid_before_utc,
                   not_after, cert.fingerprint(hashes.SHA256()).hex())
 
@@ -174,5 +182,5 @@ def build_crl(directory: Path, *, revoked: list[tuple[str, datetime]], secret: b
             x509.RevokedCertificateBuilder().serial_number(int(serial, 16))
             .revocation_date(when).build())
     pem = builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
-    _write(directory / "crl.pem", pem, 0o644)
+    _write(directory / "crl.pem", pem, 0o600)
     return pem

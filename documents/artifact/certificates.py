@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ def secret_of(settings: Settings) -> bytes:
 def _ca_lock(settings: Settings) -> Iterator[None]:
     folder = ca.ca_dir(settings.data_dir)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with open(folder / ".lock", "w") as handle:
+    with open(os.open(folder / ".lock", os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

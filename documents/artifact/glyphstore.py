@@ -7,6 +7,7 @@ modification time, so a replaced font starts afresh."""
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from pathlib import Path
 
@@ -20,7 +21,10 @@ class GlyphStore:
         self.path = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.sqlite3"
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.parent.mkdir(mode=0o700, exist_ok=True)  # the data folder's cache/
+        self.path.parent.mkdir(mode=0o700, exist_ok=True)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         connection = sqlite3.connect(self.path, timeout=5)
         connection.execute("CREATE TABLE IF NOT EXISTS glyph (name TEXT PRIMARY KEY, "
                            "outline BLOB, advance INTEGER, lsb INTEGER)")

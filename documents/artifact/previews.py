@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -63,11 +64,22 @@ def page_image(pdf_path: Path, *, sha256: str, page: int, width: int,
             image = image.resize((width, round(image.height * width / image.width)))
     finally:
         document.close()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _private_dirs(path.parent, cache_root.parent)
     temp = path.with_suffix(".tmp")
-    image.save(temp, "JPEG", quality=95)
+    with open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+        image.save(handle, "JPEG", quality=95)
     temp.replace(path)
     return image
+
+
+def _private_dirs(folder: Path, top: Path) -> None:
+    """Make `folder` and its missing parents up to `top`, 0700 like the data folder."""
+    missing = []
+    while not folder.exists() and folder != top:
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        made.mkdir(mode=0o700, exist_ok=True)
 
 
 @cache
