@@ -8,18 +8,18 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install install-test demo test test-scale services
+.PHONY: install install-test demo test test-scale services system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python
-	$(BIN)/pip install --quiet -e . -e clients/python
+install: $(BIN)/python system-deps
+	$(BIN)/pip install --quiet -e . -e 'clients/python[verify]'
 
 install-test: $(BIN)/python
 	bash scripts/system-deps.sh  # Chromium for the console's browser tests, CJK fonts
-	$(BIN)/pip install --quiet -e '.[test,postgres,redis]' -e clients/python
+	$(BIN)/pip install --quiet -e '.[test,postgres,redis]' -e 'clients/python[verify]'
 	cd clients/typescript && npm ci --no-audit --no-fund --silent
 
 demo: install
@@ -36,3 +36,8 @@ test-scale: install-test services
 
 services:
 	@bash scripts/services.sh
+
+# Debian packages beyond Python (free CJK fonts for issued documents, Chromium); only what is
+# missing is installed.
+system-deps:
+	@bash scripts/system-deps.sh

@@ -60,6 +60,9 @@ class Settings:
     header_timeout_seconds: float = 10.0  # a request head, from its first byte
     body_timeout_seconds: float = 10.0  # between two chunks of a request body
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)  # may set X-Forwarded-For
+    fonts_dir: Path | None = None  # licensed faces for issued documents; None: data_dir/fonts
+    ca_passphrase: str = ""  # encrypts CA and unit keys at rest; empty: derived from secret
+    ca_auto: bool = True  # create the CA and a unit's certificate when first needed
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -108,6 +111,9 @@ def load_settings() -> Settings:
         header_timeout_seconds=float(_env("HEADER_TIMEOUT_SECONDS", "10")),
         body_timeout_seconds=float(_env("BODY_TIMEOUT_SECONDS", "10")),
         trusted_proxies=_list("TRUSTED_PROXIES", ""),
+        fonts_dir=Path(_env("FONTS_DIR", str(data_dir / "fonts"))).resolve(),
+        ca_passphrase=_env("CA_PASSPHRASE", ""),
+        ca_auto=_env("CA_AUTO", "1").lower() not in ("0", "false", "no", "off"),
     )
 
 

@@ -6,6 +6,7 @@ audience would reach everyone in it; a document reaches its desk and the people 
 | `document.signed` | drafter, desk of the drafting unit | the 签发 step approved it |
 | `document.returned` | drafter, desk | the chain sent it back (退回) or refused it (不同意) |
 | `document.issued` | drafter, desk | numbered (编号) |
+| `document.rendered` | drafter, desk | its signed PDF (正本) is ready: `file_id`, `pages`, `sha256` |
 | `document.delivered` | desk of each receiving unit; people addressed in person | 分发 |
 | `document.received` | drafter, desk of the sender | 签收 (who signed for it, when) |
 | `document.bounced` | drafter, desk of the sender | 初审 returned it, with the reasons |
@@ -92,6 +93,12 @@ class DeliveredData(DocumentEventData):
     source_id: int | None = Field(default=None, description="The sender's document (to a desk).")
 
 
+class RenderedData(DocumentEventData):
+    file_id: int = Field(description="The signed PDF (正本), also at `GET …/pdf`.")
+    pages: int
+    sha256: str
+
+
 class CirculationEventData(DocumentEventData):
     circulation_id: int
 
@@ -102,5 +109,6 @@ CIRCULATION_KINDS = ("turn", "read", "finished", "reminded", "overdue")
 EVENTS: dict[str, type[BaseModel]] = {
     **{f"document.{kind}": DocumentEventData for kind in KINDS},
     "document.delivered": DeliveredData,
+    "document.rendered": RenderedData,
     **{f"document.circulation.{kind}": CirculationEventData for kind in CIRCULATION_KINDS},
 }

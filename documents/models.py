@@ -287,3 +287,7 @@ class DocumentText(Model):
     class Meta:
         table = "doc_text"
 
+
+
+# The issued artifact's tables live with their code; listed here so they belong to this app.
+from documents.artifact.models import Artifact, IssuerProfile, UnitCertificate  # noqa: E402, F401

@@ -12,6 +12,8 @@ from core.http import IDEMPOTENCY_KEY, Reply, parse_json, parse_query, reply, ro
 from core.idempotency import header_key
 from directory.auth import authenticate
 from documents import desk, numbering, queries, search, sending, shapes, signoff
+from documents.artifact.actions import ensure_artifact, render_after_issue
+from documents.artifact.routes import routes as artifact_routes
 from documents.circulation_routes import routes as circulation_routes
 from documents.drafting import do_create_document, do_edit_document
 from documents.forwarding import do_forward_document
@@ -88,12 +90,17 @@ async def issue_document(request: Request) -> Response:
     body = await parse_json(request, IssueIn)
     series = await queries.access_series(actor, body.series_id)
     document = await sending.do_issue_document(document, actor=actor, series=series)
-    return await shown(actor, document)
+    problem = await render_after_issue(document, actor=actor,
+                                       settings=request.app.state.settings, root=root(request))
+    public = await shapes.document_public(document, viewer_id=actor.id)
+    return reply({**public, "artifact_problem": problem} if problem else public)
 
 
 async def distribute_document(request: Request) -> Response:
     actor, document = await with_document(request)
     body = await parse_json(request, DistributeIn)
+    await ensure_artifact(document, actor=actor, settings=request.app.state.settings,
+                          root=root(request))
     made = await sending.do_distribute_document(document, actor=actor, units=body.units,
                                                 people=body.people)
     return reply({"document_id": document.id,
@@ -196,6 +203,7 @@ routes: list[BaseRoute] = [
           description="Circulations the caller started, or of documents of the desks the "
                       "caller works; others' are not listed."),
     *register_routes,
+    *artifact_routes,
     route(DOC, show_document, "GET", "A document in full", response=DocumentPublic, tag=TAG,
           errors={404: DOC_404}, description="Anyone who may see it (see 404)."),
     route(DOC, edit_document, "PATCH", "Change a draft: a new version (修改)", body=DocumentEdit,

@@ -11,6 +11,7 @@ from pydantic import (
 )
 
 from approvals.schemas import StepCreate
+from documents.artifact.schemas import ArtifactPublic
 from documents.policy import DocType, Direction, Purpose, Secrecy, State, Urgency, from_label
 
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
@@ -412,6 +413,12 @@ class DocumentPublic(DocumentSummary):
     chain: ChainRef | None
     forwards: ForwardsRef | None = Field(description="转发: the document this one forwards.")
     forwarded_as: list[ForwardedAs] = Field(description="The drafts made to forward this one.")
+    issued_pdf: ArtifactPublic | None = Field(
+        None, description="The signed PDF (正本) once issued, for a delivered copy too: where "
+                          "to fetch it and its previews, pages, SHA-256, certificate.")
+    artifact_problem: dict[str, Any] | None = Field(
+        None, description="Only in the reply to issuing: why the PDF could not be rendered "
+                          "(a problem object); the number stands, `POST …/render` retries.")
     deliveries: DeliveryCounts | None = None
     my_delivery: DeliveryPublic | None = None
     receipt: ReceiptPublic | None = None

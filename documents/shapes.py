@@ -9,6 +9,7 @@ from core.clock import utcnow
 from core.jsonutil import loads
 from core.models import AuditEntry
 from directory.models import Person, Unit
+from documents.artifact.queries import artifact_of, artifact_public
 from documents.models import (
     Circulation, CirculationReader, Delivery, Document, DocumentVersion,
 )
@@ -100,9 +101,16 @@ async def document_public(document: Document, *, viewer_id: int) -> Json:
         "issued_at": document.issued_at, "archived_at": document.archived_at,
         "chain": {"id": document.chain_id, "purpose": document.chain_purpose}
         if document.chain_id else None,
+        "issued_pdf": await _issued_pdf(document),
         **await forwarding_public(document),
         **await _delivery_side(document, viewer_id),
     }
+
+
+async def _issued_pdf(document: Document) -> Json | None:
+    """The signed PDF (正本), for the document and for each copy delivered of it."""
+    artifact = await artifact_of(document)
+    return artifact_public(document.id, artifact) if artifact else None
 
 
 async def forwarding_public(document: Document) -> Json:

@@ -47,11 +47,17 @@ def _file(stored: StoredFile) -> dict[str, Any]:
     return {"id": stored.id, "sha256": stored.sha256, "name": stored.name, "size": stored.size}
 
 
+def content_document(elements: dict[str, Any], body: StoredFile | None,
+                     attachments: list[StoredFile]) -> dict[str, Any]:
+    """What `content_sha256` is the hash of (its canonical JSON); issued PDFs embed it."""
+    return {"elements": {name: elements.get(name) for name in ELEMENTS},
+            "body": _file(body) if body else None,
+            "attachments": [_file(f) for f in attachments]}
+
+
 def content_hash(elements: dict[str, Any], body: StoredFile | None,
                  attachments: list[StoredFile]) -> str:
-    whole = {"elements": {name: elements.get(name) for name in ELEMENTS},
-             "body": _file(body) if body else None,
-             "attachments": [_file(f) for f in attachments]}
+    whole = content_document(elements, body, attachments)
     return hashlib.sha256(canonical(whole).encode()).hexdigest()
 
 

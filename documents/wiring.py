@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from approvals.handlers import register_subject
 from core.scheduler import register_job
+from documents.artifact.queries import may_download_issued
 from documents.attachments import may_download
 from documents.circulating import CIRCULATION_DUE, circulation_due
 from documents.subject import DocumentSubject
@@ -18,4 +19,5 @@ def wire() -> None:
     """Register this package's subject handler, file references and jobs (idempotent)."""
     register_subject("document", SUBJECT)
     register_reference(may_download)
+    register_reference(may_download_issued)
     register_job(CIRCULATION_DUE, circulation_due)

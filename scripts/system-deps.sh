@@ -8,6 +8,7 @@ PACKAGES=(
     chromium            # console end-to-end tests (Playwright drives the system browser)
     fonts-noto-cjk      # Noto Serif/Sans CJK: default 宋体/黑体 faces of rendered documents
     fonts-arphic-ukai   # AR PL UKai: default 楷体 face
+    fonts-lxgw-wenkai   # LXGW WenKai (OFL): 楷体 of rendered documents, all of GB 2312
     fonts-arphic-uming  # AR PL UMing: fallback Ming face
 )
 

@@ -253,6 +253,9 @@ def parser() -> argparse.ArgumentParser:
     checkpoint.add_argument("--out", metavar="DIR", required=True)
     checkpoint.set_defaults(func=cmd_audit_checkpoint)
     add_operations_commands(sub)
+    from documents.artifact.commands import add_commands as add_artifact_commands
+
+    add_artifact_commands(sub, _with_db)  # ca init|issue|revoke|list, verify-pdf
     return root
 
 

@@ -130,7 +130,7 @@ async def test_a_request_walks_from_draft_to_archive_across_two_units(
     # every step in the audit chain, and the chain intact
     assert await audit_actions(outgoing["id"]) == [
         "document.create", "document.submit", "document.sign", "document.issue",
-        "document.distribute", "document.archive"]
+        "document.render", "document.distribute", "document.archive"]
     assert await audit_actions(incoming["id"]) == [
         "document.deliver", "document.receive", "document.register", "document.review",
         "document.propose", "document.instruct", "document.assign", "document.complete",
@@ -147,11 +147,11 @@ async def test_a_request_walks_from_draft_to_archive_across_two_units(
     heard = {o.id: related(await o.events_since(marks[o.id]), *scope) for o in everyone}
     assert heard[drafter.id] == [
         "approval.decided", "approval.decided", "approval.completed", "document.signed",
-        "document.issued", "document.received", "document.answered"]
+        "document.issued", "document.rendered", "document.received", "document.answered"]
     assert heard[reviewer.id] == ["approval.pending"]
     assert heard[county_leader.id] == ["approval.pending"]
     assert heard[county_clerk.id] == [
-        "document.signed", "document.issued", "document.received", "document.answered"]
+        "document.signed", "document.issued", "document.rendered", "document.received", "document.answered"]
     assert heard[city_clerk.id] == [
         "document.delivered", "approval.decided", "approval.completed", "document.instructed",
         "document.completed"]

@@ -54,11 +54,11 @@ async def test_a_draft_is_signed_on_devices_numbered_and_distributed(
     assert incoming["doc_number"] == issued["doc_number"]
     assert await audit_actions(document["id"]) == [
         "document.create", "document.submit", "document.sign", "document.issue",
-        "document.distribute"]
+        "document.render", "document.distribute"]
     kinds = {o.id: [e["kind"] for e in await o.events_since(marks[o.id])
                     if e["kind"].startswith("document.")] for o in (drafter, clerk, city_clerk)}
-    assert kinds[drafter.id] == ["document.signed", "document.issued"]
-    assert kinds[clerk.id] == ["document.signed", "document.issued"]
+    assert kinds[drafter.id] == ["document.signed", "document.issued", "document.rendered"]
+    assert kinds[clerk.id] == ["document.signed", "document.issued", "document.rendered"]
     assert kinds[city_clerk.id] == ["document.delivered"]
     [delivered] = [e for e in await city_clerk.events_since(marks[city_clerk.id])
                    if e["kind"] == "document.delivered"]

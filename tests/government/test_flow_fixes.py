@@ -69,7 +69,8 @@ async def test_forwarding_is_the_desks_after_signing_for_and_goes_down_only(
                                         idempotency_key="forward-once")
     assert first["id"] == again["id"] and first["forwards"]["id"] == incoming["id"]
     carried = [f["sha256"] for f in first["attachments"]]
-    assert carried == [incoming["body"]["sha256"]]  # the final text only, no earlier draft
+    # the final text only, no earlier draft, and the signed PDF (正本) it was issued as
+    assert carried == [incoming["body"]["sha256"], incoming["issued_pdf"]["sha256"]]
     assert hashlib.sha256("初稿：未定的措辞".encode()).hexdigest() not in carried
     shown = await desk.get_document(incoming["id"])
     assert [f["id"] for f in shown["forwarded_as"]] == [first["id"]]

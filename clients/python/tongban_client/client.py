@@ -13,6 +13,7 @@ from tongban_client.approvals import ApprovalsApi
 from tongban_client.documents import DocumentsApi
 from tongban_client.errors import ApiError, FeedReset, SessionEnded
 from tongban_client.files import FilesApi
+from tongban_client.issued import IssuedApi
 from tongban_client.keys import DeviceKey
 from tongban_client.messaging import MessagingApi
 from tongban_client.notices import NoticesApi
@@ -28,7 +29,7 @@ UNAUTHENTICATED_PATHS = (LOGIN_PATH, REFRESH_PATH)
 
 
 class TongbanClient(
-    FilesApi, MessagingApi, ApprovalsApi, DocumentsApi, NoticesApi, SupervisionApi
+    FilesApi, MessagingApi, ApprovalsApi, DocumentsApi, NoticesApi, SupervisionApi, IssuedApi
 ):
     """One signed-in person on one device, talking to one Tongban server."""
 
