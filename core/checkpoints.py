@@ -31,7 +31,7 @@ from typing import Any
 
 from core.audit import GENESIS, verify_chain
 from core.clock import isoformat, utcnow
-from core.config import Settings
+from core.config import Settings, private_dir
 from core.models import AuditEntry, Job
 from core.scheduler import Handler, register_job, schedule
 from core.signednote import NoteError, NoteKey
@@ -147,7 +147,8 @@ async def write_checkpoint(folder: Path, key: NoteKey) -> tuple[Checkpoint, Path
 
     Raises ChainDamaged, signing nothing, if the chain does not continue what was signed.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.exists():  # an operator's existing (WORM, remote) folder keeps its own modes
+        private_dir(folder)
     known, _ = read_checkpoints(folder, key)
     damage = await damage_since(known[-1] if known else None)
     if damage:
@@ -163,7 +164,7 @@ async def write_checkpoint(folder: Path, key: NoteKey) -> tuple[Checkpoint, Path
 
 def _write_once(path: Path, note: str) -> None:
     """Create, never overwrite (a WORM folder refuses that anyway), and reach the disk."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(note)
         handle.flush()

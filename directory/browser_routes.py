@@ -53,6 +53,9 @@ def _refresh_cookie(request: Request) -> str:
 
 
 async def browser_login(request: Request) -> Response:
+    """Anyone, from the server's own origin: the same check and limits as `POST
+    /v1/auth/login`, but the tokens go into httpOnly cookies (`tb_access`, `tb_refresh`) and
+    the reply carries the CSRF token every cookie-authenticated write must send back."""
     check_origin(request, _origins(request))  # no logging a desk into someone else's account
     body = await parse_json(request, LoginRequest)
     grant = await login.do_login(
@@ -63,6 +66,8 @@ async def browser_login(request: Request) -> Response:
 
 
 async def browser_refresh(request: Request) -> Response:
+    """Whoever holds the refresh cookie, from the server's own origin: new cookies; a refresh
+    token used twice ends its whole session (as `POST /v1/auth/refresh`)."""
     check_origin(request, _origins(request))
     grant = await login.do_refresh(_refresh_cookie(request), kit=_kit(request))
     return _session_reply(request, grant)

@@ -164,8 +164,11 @@ def check_image(path: Path, limits: Limits | None = None) -> None:
     from PIL import Image
 
     limits = limits or DEFAULT_LIMITS
-    with Image.open(path) as image:
-        width, height = image.size
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+    except Image.DecompressionBombError as exc:  # Pillow's own, far larger, ceiling
+        raise ParseRefused("max_pixels", f"The image has too many pixels: {exc}") from exc
     if width * height > limits.max_pixels:
         raise ParseRefused("max_pixels", f"The image has {width} × {height} pixels, more than "
                                          f"{limits.max_pixels}")

@@ -117,6 +117,14 @@ class UnitReplyRequestedData(NoticeBriefData):
     unit_id: int
 
 
+class UnitReplyData(NoticeBriefData):
+    """To the publisher: a unit's contact named who attends for the unit (单位回执)."""
+
+    unit_id: int
+    attendees: list[int]
+    by: int = Field(description="The contact who answered for the unit.")
+
+
 class EndedData(BaseModel):
     """Withdrawn (撤回) or cancelled (取消会议): it is gone from your list."""
 
@@ -129,7 +137,8 @@ class EndedData(BaseModel):
 
 
 class ReceiptData(ReceiptPublic):
-    """A receipt (回执): your own, or (to the publisher) someone's RSVP or check-in."""
+    """A receipt (回执): your own, or (to the publisher) someone's confirmation, RSVP or
+    check-in."""
 
     model_config = ConfigDict(extra="allow")
     notice_id: int
@@ -138,5 +147,6 @@ class ReceiptData(ReceiptPublic):
 EVENTS: dict[str, type[BaseModel]] = {
     PUBLISHED: NoticeBriefData, CORRECTED: CorrectedData, REMINDER: ReminderData,
     WITHDRAWN: EndedData, CANCELLED: EndedData, RECEIPT: ReceiptData, RSVP: ReceiptData,
-    CHECKED_IN: ReceiptData, UNIT_REPLY_REQUESTED: UnitReplyRequestedData,
+    CHECKED_IN: ReceiptData, CONFIRMED: ReceiptData,
+    UNIT_REPLY_REQUESTED: UnitReplyRequestedData, UNIT_REPLY: UnitReplyData,
 }

@@ -14,6 +14,7 @@ from core.feed import page_for
 from core.http import Reply, parse_query, reply, route
 from directory.auth import authenticate
 from directory.schemas import EventsQuery
+from server.apidoc import PROBLEM
 
 
 async def show_health(request: Request) -> Response:
@@ -66,6 +67,16 @@ EVENTS_PAGE = Reply(schema={
     "type": "object", "required": ["events", "last_event_id"], "properties": {
         "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
         "last_event_id": {"type": "integer", "description": "Pass as `after` next time."}}})
+FEED_RESET = Reply(
+    media_type="application/problem+json",
+    description="Retention removed events after `after` (problem `feed-reset`): refetch your "
+                "state, then continue after `last_event_id`. `after=0` is never refused.",
+    schema={**PROBLEM, "title": "FeedResetProblem", "properties": {
+        **PROBLEM["properties"],
+        "oldest_event_id": {"type": "integer", "description": "The lowest id the feed still serves."},
+        "last_event_id": {"type": "integer",
+                          "description": "Continue after this id once state is refetched."},
+    }, "required": [*PROBLEM.get("required", []), "oldest_event_id", "last_event_id"]})
 DOCUMENT = Reply(description="The OpenAPI 3.1 document.",
                  schema={"type": "object", "required": ["openapi", "paths"]})
 
@@ -77,9 +88,7 @@ routes = [
           description="The events after `after` that the caller may see, oldest first, as on "
                       "the websocket. Call again with `after=last_event_id`; an empty page "
                       "means you are up to date.",
-          errors={410: "Retention removed events after `after` (problem `feed-reset`, with "
-                       "`oldest_event_id` and `last_event_id`): refetch your state, then "
-                       "continue after `last_event_id`. `after=0` is never refused."}),
+          replies={410: FEED_RESET}),
     route("/v1/openapi.json", show_openapi, "GET", "This document", response=DOCUMENT,
           auth=False, tag="server", description="Anyone, no token."),
     route("/v1/docs", show_docs, "GET", "The API reference page", auth=False, tag="server",

@@ -78,6 +78,8 @@ async def task_stats(request: Request) -> Response:
 
 
 async def task_trend(request: Request) -> Response:
+    """For a unit you oversee (404 otherwise): per direct sub-unit and month of the due date,
+    how many tasks fell due and how many were done on time — per unit, never per person."""
     actor = await authenticate(request)
     query = parse_query(request, TrendQuery)
     unit = await queries.access_oversight(actor, query.unit)

@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 METHODS = ("get", "put", "post", "patch", "delete")
+TEST_ONLY = "/v1/_test/"  # routes a test adds to the app under test, never part of the API
 
 
 class ContractError(AssertionError):
@@ -81,8 +82,12 @@ class Contract:
         self.operations.sort(key=lambda op: op.template.count("{"))
 
     def find(self, method: str, path: str) -> tuple[Operation | None, bool]:
-        """The operation for a call, and whether the path is known under another method."""
+        """The operation for a call, and whether the path is known under another method.
+
+        A literal path wins over a template, as in the router: `/v1/documents/series` is that
+        route, never `/v1/documents/{document_id}` with an id of "series"."""
         on_path = [op for op in self.operations if op.pattern.match(path)]
+        on_path = [op for op in on_path if op.template == path] or on_path
         match = next((op for op in on_path if op.method == method.lower()), None)
         return match, bool(on_path)
 
@@ -95,6 +100,8 @@ class Contract:
             raise
 
     def _check(self, request: httpx.Request, response: httpx.Response) -> None:
+        if not request.url.path.startswith("/v1/") or request.url.path.startswith(TEST_ONLY):
+            return  # /metrics, /console: not the API; routes a test mounts to provoke errors
         op, path_known = self.find(request.method, request.url.path)
         where = f"{request.method} {request.url.path} → {response.status_code}"
         if op is None:

@@ -40,9 +40,13 @@ async def test_a_parse_needing_too_much_memory_is_refused_and_the_worker_recover
 
 def test_an_image_with_too_many_pixels_is_refused_from_its_header(tmp_path: Path) -> None:
     image = pytest.importorskip("PIL.Image")  # Pillow arrives with document previews
-    path = tmp_path / "wide.png"
-    image.new("1", (20_000, 20_000)).save(path)
-    check_image(path, Limits(max_pixels=500_000_000))
+    path, huge = tmp_path / "wide.png", tmp_path / "huge.png"
+    image.new("1", (9_000, 9_000)).save(path)
+    check_image(path, Limits(max_pixels=100_000_000))
     with pytest.raises(ParseRefused) as caught:
-        check_image(path, Limits(max_pixels=100_000_000))
+        check_image(path, Limits(max_pixels=50_000_000))
+    assert caught.value.limit == "max_pixels"
+    image.new("1", (20_000, 20_000)).save(huge)  # past Pillow's own ceiling, whatever ours is
+    with pytest.raises(ParseRefused) as caught:
+        check_image(huge, Limits(max_pixels=500_000_000))
     assert caught.value.limit == "max_pixels"
