@@ -1,0 +1,1 @@
+"""Push providers: one module per vendor protocol, each a `Provider` (see `base`)."""
