@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # fontTools is imported where fonts are first read, not at st
 log = logging.getLogger(__name__)
 MISSING = "〓"  # 缺字 mark: drawn for a character that no face has
 SYSTEM_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+EAGER_TABLES = ("head", "hhea", "hmtx", "maxp", "OS/2", "name", "post")  # read by any thread
 
 
 class Role(StrEnum):
@@ -103,8 +104,12 @@ class Face:
 
                 # From memory: a lazily read font would keep its file open for the process.
                 data = io.BytesIO(self.path.read_bytes())
-                self._font = TTFont(data, fontNumber=self.index, lazy=True)
-                self._cmap = self._font.getBestCmap() or {}
+                font = TTFont(data, fontNumber=self.index, lazy=True)
+                for tag in EAGER_TABLES:  # fontTools decompiles a table on first use, and not
+                    if tag in font:  # thread-safely: renders in two threads raced on hmtx
+                        font[tag]
+                self._cmap = font.getBestCmap() or {}
+                self._font = font
             return self._font
 
     @property
