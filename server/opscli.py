@@ -28,6 +28,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         print(f"OK: {args.verify}: {manifest.summary()}")
         return 0
     data_dir, database_url = storage_location()
+    os.nice(args.nice)  # the server's requests come first; a backup may take longer
     try:
         manifest = create_backup(Path(args.out), data_dir=data_dir, database_url=database_url,
                                  exclude=args.exclude)
@@ -106,6 +107,9 @@ def add_operations_commands(sub: argparse._SubParsersAction) -> None:  # type: i
     what.add_argument("--verify", metavar="FILE", help="check an archive against its manifest")
     backup.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                         help="also leave out these data-folder paths or file-name patterns")
+    backup.add_argument("--nice", type=int, default=10, choices=range(20), metavar="0-19",
+                        help="lower this process's CPU priority by this much (default 10) so "
+                             "that a server on the same machine answers first")
     backup.set_defaults(func=cmd_backup)
     restore = sub.add_parser("restore", help="unpack a backup into an empty data folder")
     restore.add_argument("file")
