@@ -22,6 +22,7 @@ from tortoise.transactions import in_transaction
 from core.clock import utcnow
 from core.feed import head_id, read_all
 from core.rawsql import changed
+from push.escalation import note_escalations
 from push.models import PushChannel, PushCursor, PushNotification
 from push.planning import Plan, plan_batch
 
@@ -36,8 +37,10 @@ class LostLease(Exception):
 
 class Follower:
     def __init__(self, *, batch: int, previews: tuple[str, ...], poll_seconds: float,
-                 on_rows: asyncio.Event | None = None) -> None:
+                 on_rows: asyncio.Event | None = None,
+                 escalate_after: timedelta | None = None) -> None:
         self.batch, self.previews, self.poll_seconds = batch, previews, poll_seconds
+        self.escalate_after = escalate_after  # None: no SMS sender, no escalation
         self.owner = uuid.uuid4().hex
         self.on_rows = on_rows  # set when rows were written (wakes this process's sender)
         self._wake = asyncio.Event()
@@ -109,6 +112,8 @@ class Follower:
             if plan.rows:
                 await PushNotification.bulk_create(plan.rows, batch_size=500)
             await _drop_withdrawn(plan)  # after the insert: an original of this batch too
+            if self.escalate_after is not None:
+                await note_escalations(plan.escalations, after=self.escalate_after)
 
 
 async def _ensure_cursor() -> None:

@@ -81,23 +81,35 @@ class Sender:
     async def run_due(self) -> int:
         """Claim, send and record one batch of due notifications; how many were claimed."""
         rows = await self._claim(utcnow())
+        await self._deliver(rows)
+        return len(rows)
+
+    async def send_now(self, notification_id: int) -> str | None:
+        """Claim this one notification, send it and say how it went (`tongban push test`)."""
+        rows = await self._claim(utcnow(), only=notification_id)
+        await self._deliver(rows)
+        found = await PushNotification.get_or_none(id=notification_id)
+        return None if found is None else f"{found.state}{': ' + found.reason if found.reason else ''}"
+
+    async def _deliver(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
-            return 0
+            return
         claimed = await _with_channels(rows)
         badges = await badges_of(sorted({item.row["person_id"] for item in claimed}))
         outcomes = await asyncio.gather(*(self._send(item, badges) for item in claimed))
         for item, outcome in zip(claimed, outcomes, strict=True):
             await self._record(item, outcome)
-        return len(rows)
 
-    async def _claim(self, now: datetime) -> list[dict[str, Any]]:
+    async def _claim(self, now: datetime, *, only: int | None = None) -> list[dict[str, Any]]:
         lock = " FOR UPDATE SKIP LOCKED" if dialect() == "postgres" else ""
+        which = "id = {} AND " if only is not None else ""
         return await fetch(
             "UPDATE push_notification SET claimed_until = {}, claimed_by = {}, "
-            "attempts = attempts + 1 WHERE id IN (SELECT id FROM push_notification "
-            "WHERE state = 'pending' AND due_at <= {} AND (claimed_until IS NULL OR "
+            f"attempts = attempts + 1 WHERE id IN (SELECT id FROM push_notification WHERE {which}"
+            "state = 'pending' AND due_at <= {} AND (claimed_until IS NULL OR "
             f"claimed_until < {{}}) ORDER BY due_at, id LIMIT {{}}{lock}) RETURNING *",
-            [_db_time(now + LEASE), self.owner, _db_time(now), _db_time(now), self.batch])
+            [_db_time(now + LEASE), self.owner, *([only] if only is not None else []),
+             _db_time(now), _db_time(now), self.batch])
 
     async def _send(self, item: Claimed, badges: dict[int, int]) -> Outcome:
         channel = item.channel

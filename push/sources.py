@@ -68,6 +68,8 @@ def register_pending(record_type: str, lookup: PendingLookup) -> None:
 async def badges_of(person_ids: list[int]) -> dict[int, int]:
     """Each person's to-do count now, across every registered source."""
     total = dict.fromkeys(person_ids, 0)
+    if not person_ids:
+        return total
     for source in (sources.badges or {}).values():
         for person_id, count in (await source(person_ids)).items():
             total[person_id] = total.get(person_id, 0) + count
