@@ -24,22 +24,30 @@ WATCHED = set(RULES) | set(DETACH_KINDS)
 class PushService:
     def __init__(self, settings: Settings, *, providers: Mapping[str, Provider],
                  sms: SmsSender | None) -> None:
+        self.settings = settings
         self.presence = Presence()
         self.sender = Sender(providers, batch=settings.push_batch,
                              poll_seconds=settings.push_poll_seconds,
                              give_up_seconds=settings.push_give_up_seconds)
-        escalate = timedelta(minutes=settings.push_escalate_minutes) if sms else None
         self.follower = Follower(batch=settings.push_batch, previews=settings.push_preview_kinds,
                                  poll_seconds=settings.push_poll_seconds,
-                                 on_rows=self.sender.wake_event, escalate_after=escalate)
-        self.sms = sms
-        self.escalator = Escalator(sms, per_person=settings.push_sms_per_person_day,
-                                   per_sender=settings.push_sms_per_sender_day) if sms else None
+                                 on_rows=self.sender.wake_event)
+        self.sms: SmsSender | None = None
+        self.escalator: Escalator | None = None
+        if sms is not None:
+            self.use_sms(sms)
 
-    def install(self) -> None:
-        """At app creation: the escalation job's handler."""
-        if self.escalator is not None:
-            self.escalator.install()
+    def use_sms(self, sms: SmsSender) -> None:
+        """Escalate 特急 items by SMS through `sms` (at start-up, from the settings)."""
+        self.sms = sms
+        self.escalator = Escalator(sms, per_person=self.settings.push_sms_per_person_day,
+                                   per_sender=self.settings.push_sms_per_sender_day)
+        self.escalator.install()
+        self.follower.escalate_after = timedelta(minutes=self.settings.push_escalate_minutes)
+
+    def use_provider(self, provider: Provider) -> None:
+        """Send through `provider` for its name (replacing one the settings made)."""
+        self.sender.providers[provider.name] = provider
 
     async def start(self) -> None:
         self.presence.start()

@@ -66,9 +66,7 @@ def wire_packages() -> list[BaseRoute]:
 def build_push(settings: Settings) -> PushService:
     """Push with the providers and SMS sender the settings configure, and its lookups wired."""
     wire_push_sources()
-    push = PushService(settings, providers=build_providers(settings), sms=build_sms(settings))
-    push.install()
-    return push
+    return PushService(settings, providers=build_providers(settings), sms=build_sms(settings))
 
 
 def parse_limits(settings: Settings) -> Limits:
