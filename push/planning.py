@@ -90,7 +90,8 @@ async def _planned(event: StoredEvent, data: dict[str, object]) -> Planned | Non
     if not event.audience.startswith("user:"):
         return None
     person = int(event.audience.split(":", 1)[1])
-    return Planned(event, ring, [] if person == actor_of(data) and not ring.withdraw else [person])
+    own = person in (actor_of(data), ring.sender)  # the publisher's copy of their own notice
+    return Planned(event, ring, [] if own and not ring.withdraw else [person])
 
 
 async def _message(event: StoredEvent, ring: Ring, data: dict[str, object]) -> Planned | None:
