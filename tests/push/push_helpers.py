@@ -32,9 +32,10 @@ async def fake_gateway(server: Server) -> AsyncIterator[FakeGateway]:
     """A Matrix-shaped push gateway on loopback, used by the server as provider `gateway`."""
     fake = FakeGateway()
     await fake.start()
-    server.app.state.push.use_provider(
-        GatewayProvider.from_url(fake.notify_url, timeout=5.0, connections=50))
+    provider = GatewayProvider.from_url(fake.notify_url, timeout=5.0, connections=50)
+    server.app.state.push.use_provider(provider)
     yield fake
+    await provider.close()
     await fake.stop()
 
 
@@ -46,6 +47,7 @@ async def fake_sms(server: Server) -> AsyncIterator[FakeSms]:
     client = http.client("", timeout=5.0, connections=5)
     server.app.state.push.use_sms(WebhookSms(fake.sms_url, token=SMS_TOKEN, client=client))
     yield fake
+    await client.aclose()
     await fake.stop()
 
 
