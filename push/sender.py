@@ -102,14 +102,14 @@ class Sender:
 
     async def _claim(self, now: datetime, *, only: int | None = None) -> list[dict[str, Any]]:
         lock = " FOR UPDATE SKIP LOCKED" if dialect() == "postgres" else ""
-        which = "id = {} AND " if only is not None else ""
+        which = "id = {}" if only is not None else "due_at <= {}"  # one: whenever it is due
         return await fetch(
             "UPDATE push_notification SET claimed_until = {}, claimed_by = {}, "
-            f"attempts = attempts + 1 WHERE id IN (SELECT id FROM push_notification WHERE {which}"
-            "state = 'pending' AND due_at <= {} AND (claimed_until IS NULL OR "
+            f"attempts = attempts + 1 WHERE id IN (SELECT id FROM push_notification WHERE {which} "
+            "AND state = 'pending' AND (claimed_until IS NULL OR "
             f"claimed_until < {{}}) ORDER BY due_at, id LIMIT {{}}{lock}) RETURNING *",
-            [_db_time(now + LEASE), self.owner, *([only] if only is not None else []),
-             _db_time(now), _db_time(now), self.batch])
+            [_db_time(now + LEASE), self.owner, only if only is not None else _db_time(now),
+             _db_time(now), self.batch])
 
     async def _send(self, item: Claimed, badges: dict[int, int]) -> Outcome:
         channel = item.channel
