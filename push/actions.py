@@ -4,6 +4,7 @@ push settings, and queue a test push."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from core.clock import utcnow
 from core.errors import Conflict
@@ -22,7 +23,7 @@ async def do_attach_channel(device: Device, *, actor: Actor, provider: str, toke
     if device.revoked_at is not None:
         raise Conflict("This device is revoked; register it again.", slug="device-revoked")
     now = utcnow()
-    fields = {"person_id": actor.id, "session_id": actor.session_id, "provider": provider,
+    fields: dict[str, Any] = {"person_id": actor.id, "session_id": actor.session_id, "provider": provider,
               "token": token, "app_id": app_id, "state": "active", "disabled_reason": None,
               "updated_at": now}
     async with atomic() as work:

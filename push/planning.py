@@ -73,10 +73,11 @@ async def plan_batch(events: list[StoredEvent], *, previews: tuple[str, ...]) ->
 
 
 def _note_detach(plan: Plan, kind: str, data: dict[str, object]) -> None:
+    device_id = data.get("device_id")
     if kind == "session.revoked":
         plan.detach_sessions.append(str(data.get("session_id", "")))
-    elif isinstance(data.get("device_id"), int):
-        plan.detach_devices.append(int(data["device_id"]))  # type: ignore[arg-type]
+    elif isinstance(device_id, int):
+        plan.detach_devices.append(device_id)
 
 
 async def _planned(event: StoredEvent, data: dict[str, object]) -> Planned | None:

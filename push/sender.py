@@ -35,7 +35,10 @@ BASE_DELAY, MAX_DELAY = 2.0, 900.0  # seconds: 2 s, 4 s, 8 s … at most 15 minu
 CONCURRENCY = 200  # requests in flight per process
 
 
-def backoff(attempts: int, retry_after: float | None, *, rng: random.Random = random.Random()) -> float:
+_RANDOM = random.Random()
+
+
+def backoff(attempts: int, retry_after: float | None, *, rng: random.Random = _RANDOM) -> float:
     """Seconds before the next try: exponential with jitter, never sooner than the provider asked."""
     ceiling = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, attempts - 1))
     return max(rng.uniform(ceiling / 2, ceiling), retry_after or 0.0)

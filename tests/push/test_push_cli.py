@@ -9,7 +9,9 @@ import sys
 
 from conftest import Org, Server
 from fakes import FakeGateway
-from push_helpers import MakePhone, fake_gateway, phones, settled  # noqa: F401
+from push_helpers import MakePhone, fake_gateway, phones, settled
+
+__all__ = ["fake_gateway", "phones"]
 
 
 async def tongban(server: Server, *args: str, **extra: str) -> tuple[int, str]:

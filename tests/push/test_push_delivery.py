@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 from conftest import Org, Server, logged_in
 from fakes import Answer
 from fakes.gateway import REJECTED
-from push_helpers import MakePhone, Phone, fake_gateway, phones, rows_for, settled  # noqa: F401
+from push_helpers import MakePhone, Phone, fake_gateway, phones, rows_for, settled
 from tongban_client import TongbanClient
 from tongban_client.notices import audience
 
 from core.clock import utcnow
 from push.models import PushChannel, PushNotification
+
+__all__ = ["fake_gateway", "phones"]
 
 
 async def _pair(phones: MakePhone, org: Org) -> tuple[Phone, Phone, int]:
@@ -139,7 +141,7 @@ async def test_5xx_and_429_are_retried_until_sent(phones: MakePhone, org: Org,
     [row] = await rows_for(b)
     assert row.attempts == 3
     status = await admin.push_status()
-    assert [p for p in status["providers"] if p["provider"] == "gateway"][0]["retried"] >= 2
+    assert next(p for p in status["providers"] if p["provider"] == "gateway")["retried"] >= 2
 
 
 async def test_a_dead_token_disables_the_channel(phones: MakePhone, org: Org) -> None:

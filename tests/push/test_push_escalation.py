@@ -9,13 +9,15 @@ from datetime import timedelta
 
 from conftest import Org, Server
 from fakes import FakeSms
-from push_helpers import MakePhone, Phone, fake_gateway, fake_sms, phones, settled  # noqa: F401
+from push_helpers import MakePhone, Phone, fake_gateway, fake_sms, phones, settled
 from tongban_client.notices import audience
 
 from core.clock import clock
 from core.models import AuditEntry
 from core.scheduler import Scheduler
 from push.models import PushEscalation
+
+__all__ = ["fake_gateway", "fake_sms", "phones"]
 
 
 @asynccontextmanager

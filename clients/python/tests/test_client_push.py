@@ -86,7 +86,8 @@ async def test_presence_is_told_on_the_stream_and_after_a_reconnect(
                     return
 
     async with start_feed(script) as feed:
-        client = TongbanClient(feed.url, transport=httpx.MockTransport(lambda r: httpx.Response(500)))
+        refused = httpx.MockTransport(lambda request: httpx.Response(500))
+        client = TongbanClient(feed.url, transport=refused)
         client.access_token = "token"
         stream = client.events()
         reader = asyncio.create_task(anext(stream, None))
