@@ -32,7 +32,7 @@ from push.sources import badges_of
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 BASE_DELAY, MAX_DELAY = 2.0, 900.0  # seconds: 2 s, 4 s, 8 s … at most 15 minutes
-CONCURRENCY = 200  # requests in flight per process
+CONCURRENCY = 100  # requests in flight per process (TONGBAN_PUSH_CONNECTIONS)
 
 
 _RANDOM = random.Random()
@@ -52,13 +52,14 @@ class Claimed:
 
 class Sender:
     def __init__(self, providers: Mapping[str, Provider], *, batch: int, poll_seconds: float,
-                 give_up_seconds: float, lease: timedelta = LEASE) -> None:
+                 give_up_seconds: float, lease: timedelta = LEASE,
+                 concurrency: int = CONCURRENCY) -> None:
         self.providers = dict(providers)
-        self.lease = lease
+        self.lease, self.concurrency = lease, concurrency
         self.batch, self.poll_seconds, self.give_up = batch, poll_seconds, give_up_seconds
         self.owner = uuid.uuid4().hex
         self.wake_event = asyncio.Event()
-        self._limit = asyncio.Semaphore(CONCURRENCY)
+        self._limit = asyncio.Semaphore(concurrency)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -73,7 +74,7 @@ class Sender:
     async def _loop(self) -> None:
         while True:
             try:
-                while await self.run_due() >= self.batch:
+                while await self.run_due() >= min(self.batch, self.concurrency):
                     pass
             except Exception:
                 log.exception("push sender pass failed")
@@ -102,8 +103,8 @@ class Sender:
         badges = await badges_of(sorted({item.row["person_id"] for item in claimed}))
         # Recorded a slice at a time (one UPDATE for what was sent): a crash re-sends at most
         # the slice in flight, and the database sees one statement per slice, not per push.
-        for start in range(0, len(claimed), CONCURRENCY):
-            part = claimed[start:start + CONCURRENCY]
+        for start in range(0, len(claimed), self.concurrency):
+            part = claimed[start:start + self.concurrency]
             outcomes = await asyncio.gather(*(self._send(item, badges) for item in part))
             await self._record_all(part, outcomes)
 
@@ -122,6 +123,7 @@ class Sender:
                 await self._record(item, outcome)
 
     async def _claim(self, now: datetime, *, only: int | None = None) -> list[dict[str, Any]]:
+        # No more than can be in flight at once: a claim is sent well within its lease.
         lock = " FOR UPDATE SKIP LOCKED" if dialect() == "postgres" else ""
         which = "id = {}" if only is not None else "due_at <= {}"  # one: whenever it is due
         return await fetch(
@@ -130,7 +132,7 @@ class Sender:
             "AND state = 'pending' AND (claimed_until IS NULL OR "
             f"claimed_until < {{}}) ORDER BY due_at, id LIMIT {{}}{lock}) RETURNING *",
             [_db_time(now + self.lease), self.owner, only if only is not None else _db_time(now),
-             _db_time(now), self.batch])
+             _db_time(now), min(self.batch, self.concurrency)])
 
     async def _send(self, item: Claimed, badges: dict[int, int]) -> Outcome:
         channel = item.channel

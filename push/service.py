@@ -29,7 +29,8 @@ class PushService:
         lease = timedelta(seconds=settings.push_lease_seconds)
         self.sender = Sender(providers, batch=settings.push_batch,
                              poll_seconds=settings.push_poll_seconds,
-                             give_up_seconds=settings.push_give_up_seconds, lease=lease)
+                             give_up_seconds=settings.push_give_up_seconds, lease=lease,
+                             concurrency=settings.push_connections)
         self.follower = Follower(batch=settings.push_batch, previews=settings.push_preview_kinds,
                                  poll_seconds=settings.push_poll_seconds,
                                  on_rows=self.sender.wake_event, lease=lease / 2)

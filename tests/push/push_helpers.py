@@ -32,7 +32,7 @@ async def fake_gateway(server: Server) -> AsyncIterator[FakeGateway]:
     """A Matrix-shaped push gateway on loopback, used by the server as provider `gateway`."""
     fake = FakeGateway()
     await fake.start()
-    provider = GatewayProvider.from_url(fake.notify_url, timeout=5.0, connections=50)
+    provider = GatewayProvider.from_url(fake.notify_url, timeout=5.0, connections=100)
     server.app.state.push.use_provider(provider)
     yield fake
     await provider.close()
