@@ -58,8 +58,5 @@ def _fcm(settings: Settings) -> Provider | None:
     account = ServiceAccount.from_file(
         settings.push_fcm_service_account_file, token_url=settings.push_fcm_token_url
     )
-    client = http.client(
-        settings.push_fcm_url, timeout=settings.push_timeout_seconds,
-        connections=settings.push_connections,
-    )
-    return FcmProvider(account, client=client)
+    pool = http.Pool(timeout=settings.push_timeout_seconds, connections=settings.push_connections)
+    return FcmProvider(account, url=settings.push_fcm_url, pool=pool)

@@ -9,6 +9,10 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+from push.providers import http
+from push.providers.base import Outcome
+from push.providers.http import Reply
+
 Fetch = Callable[[], Awaitable[tuple[str, float]]]  # -> (token, lifetime in seconds)
 
 MARGIN_SECONDS = 60.0  # renewed this long before the vendor's expiry
@@ -44,3 +48,26 @@ class CachedToken:
         token, lifetime = await self._fetch()
         self._token = token
         self._expires = self._clock() + max(0.0, lifetime - MARGIN_SECONDS)
+
+
+class TokenRefused(Exception):
+    """The vendor's token endpoint gave no token; `outcome` says whether to come back (429/5xx)
+    or not (bad credentials). Its text names the vendor and status only."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.reason)
+        self.outcome = outcome
+
+
+def refusal(vendor: str, reply: Reply) -> TokenRefused:
+    reason = f"{vendor} oauth refused (HTTP {reply.status})"
+    outcome = http.retry(reply, reason) if http.transient(reply) else Outcome("failed", reason)
+    return TokenRefused(outcome)
+
+
+def grant(reply: Reply, vendor: str) -> tuple[str, float]:
+    """(access token, lifetime) from an OAuth token endpoint's answer."""
+    if reply.status != 200:
+        raise refusal(vendor, reply)
+    answer = reply.json()
+    return str(answer["access_token"]), float(answer.get("expires_in", 3600))

@@ -42,8 +42,8 @@ def vary(**changes: Any) -> Notification:
     return dataclasses.replace(SIGN, **changes)
 
 
-def fast(url: str) -> httpx.AsyncClient:
-    return http.client(url, timeout=2.0, connections=20)
+def pool() -> http.Pool:
+    return http.Pool(timeout=2.0, connections=20)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ async def fcm(keys: Keys) -> AsyncIterator[tuple[FakeFcm, FcmProvider]]:
     )
     await fake.start()
     account = ServiceAccount.from_file(keys.fcm_account_file, token_url=fake.token_url)
-    provider = FcmProvider(account, client=fast(fake.url))
+    provider = FcmProvider(account, url=fake.url, pool=pool())
     yield fake, provider
     await provider.close()
     await fake.stop()
@@ -97,7 +97,7 @@ async def fcm(keys: Keys) -> AsyncIterator[tuple[FakeFcm, FcmProvider]]:
 async def gateway() -> AsyncIterator[tuple[FakeGateway, GatewayProvider]]:
     fake = FakeGateway()
     await fake.start()
-    provider = GatewayProvider(fake.notify_url, client=fast(""))
+    provider = GatewayProvider(fake.notify_url, pool=pool())
     yield fake, provider
     await provider.close()
     await fake.stop()
@@ -195,7 +195,7 @@ async def test_apns_provider_token_is_signed_once_and_renewed_after_50_minutes(
     assert token.get() != first
     provider = ApnsProvider(ProviderToken(
         keys.apns_key_file.read_text(), key_id=keys.apns_key_id, team_id=keys.apns_team_id,
-    ), client=http.client(fake.url, timeout=2.0, connections=1, http2=True))
+    ), client=http.http2_client(fake.url, timeout=2.0))
     outcomes = [await provider.send(vary(token=f"t{i}")) for i in range(20)]
     await provider.close()
     assert {o.verdict for o in outcomes} == {"sent"}
@@ -422,7 +422,7 @@ async def test_gateway_busy_retried_refusal_failed_unreachable_retried(gateway: 
     assert (await provider.send(vary(token="busy"))).verdict == "retry"
     assert (await provider.send(vary(token="busy"))).verdict == "sent"
     assert await provider.send(vary(token="no")) == Outcome("failed", "gateway HTTP 400")
-    closed = GatewayProvider("http://127.0.0.1:9/notify", client=fast(""))
+    closed = GatewayProvider("http://127.0.0.1:9/notify", pool=pool())
     assert (await closed.send(SIGN)).verdict == "retry"
     await closed.close()
 

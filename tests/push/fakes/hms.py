@@ -8,9 +8,7 @@ from __future__ import annotations
 import itertools
 import time
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from aiohttp import web
 
 from .http_fake import HttpFake, bearer, json_body, reply
 from .script import Answer
@@ -42,29 +40,29 @@ class FakeHms(HttpFake):
     def expire_tokens(self) -> None:
         self._tokens.clear()
 
-    def routes(self) -> list[Route]:
+    def routes(self) -> list[web.RouteDef]:
         return [
-            Route(TOKEN_PATH, self.token, methods=["POST"]),
-            Route("/v1/{app_id}/messages:send", self.send, methods=["POST"]),
+            web.post(TOKEN_PATH, self.token),
+            web.post("/v1/{app_id}/messages:send", self.send),
         ]
 
-    async def token(self, request: Request) -> Response:
+    async def token(self, request: web.Request) -> web.Response:
         self.token_requests += 1
-        form = await request.form()
+        form = await request.post()
         if (form.get("grant_type"), form.get("client_id"), form.get("client_secret")) != (
             "client_credentials", self.app_id, self.client_secret
         ):
-            return JSONResponse({"error": 1101, "error_description": "invalid client"}, 400)
+            return web.json_response({"error": 1101, "error_description": "invalid client"}, status=400)
         token = f"hms-access-{next(self._serial)}"
         self._tokens[token] = time.time() + self.token_lifetime
-        return JSONResponse({"access_token": token, "expires_in": self.token_lifetime,
+        return web.json_response({"access_token": token, "expires_in": self.token_lifetime,
                              "token_type": "Bearer"})
 
-    async def send(self, request: Request) -> Response:
+    async def send(self, request: web.Request) -> web.Response:
         await self.pause()
         if self._tokens.get(bearer(request), 0) < time.time():
             return reply(hms_code("80200003", "OAuth token expired", 401))
         body = await json_body(request)
-        self.script.record(request.url.path, dict(request.headers), body)
+        self.script.record(request.path, {k.lower(): v for k, v in request.headers.items()}, body)
         device = (body.get("message", {}).get("token") or [""])[0]
         return reply(self.script.answer_for(device) or hms_code("80000000", "Success", 200))
