@@ -43,6 +43,14 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     feed_poll_seconds: float = 1.0
+    # Push to phones that are asleep (README, "Push"); the provider credentials are further down.
+    push_preview_kinds: tuple[str, ...] = ()  # rule kinds whose pushes may carry title/body
+    push_escalate_minutes: int = 30  # a 特急 item unconfirmed this long is escalated by SMS
+    push_sms_per_person_day: int = 3  # at most this many escalation SMS to one person a day
+    push_sms_per_sender_day: int = 100  # … and for one sender's items a day (no SMS storms)
+    push_give_up_seconds: int = 6 * 3600  # a push still failing this long after it was made
+    push_poll_seconds: float = 1.0  # the outbox is also polled (the bus wakes it sooner)
+    push_batch: int = 500  # events mapped, or notifications claimed, per transaction
     # Operations (see README, "Operations"): feed retention, /metrics access, logs, shutdown.
     feed_retention_days: int = 90
     metrics_allow: tuple[str, ...] = ("127.0.0.0/8", "::1")
@@ -114,6 +122,11 @@ def load_settings() -> Settings:
         login_attempts_per_address=_int("LOGIN_ATTEMPTS_PER_ADDRESS", 30),
         argon2_time_cost=_int("ARGON2_TIME_COST", 3),
         argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),
+        push_preview_kinds=_list("PUSH_PREVIEW_KINDS", ""),
+        push_escalate_minutes=_int("PUSH_ESCALATE_MINUTES", 30),
+        push_sms_per_person_day=_int("PUSH_SMS_PER_PERSON_DAY", 3),
+        push_sms_per_sender_day=_int("PUSH_SMS_PER_SENDER_DAY", 100),
+        push_give_up_seconds=_int("PUSH_GIVE_UP_SECONDS", 6 * 3600),
         feed_retention_days=_int("FEED_RETENTION_DAYS", 90),
         metrics_allow=_list("METRICS_ALLOW", "127.0.0.0/8,::1"),
         metrics_token=_env("METRICS_TOKEN", ""),
