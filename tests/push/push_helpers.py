@@ -32,6 +32,10 @@ async def fake_gateway(server: Server) -> AsyncIterator[FakeGateway]:
     """A Matrix-shaped push gateway on loopback, used by the server as provider `gateway`."""
     fake = FakeGateway()
     await fake.start()
+    # Each test module that imports this fixture makes its own: close the one it replaces.
+    replaced = server.app.state.push.sender.providers.get("gateway")
+    if replaced is not None:
+        await replaced.close()
     server.app.state.push.use_provider(
         GatewayProvider.from_url(fake.notify_url, timeout=5.0, connections=50))
     yield fake
@@ -43,8 +47,10 @@ async def fake_sms(server: Server) -> AsyncIterator[FakeSms]:
     """An SMS webhook on loopback, used by the server for escalation."""
     fake = FakeSms(token=SMS_TOKEN)
     await fake.start()
-    client = http.client("", timeout=5.0, connections=5)
-    server.app.state.push.use_sms(WebhookSms(fake.sms_url, token=SMS_TOKEN, client=client))
+    if server.app.state.push.sms is not None:
+        await server.app.state.push.sms.close()  # one made for another test module
+    pool = http.Pool(timeout=5.0, connections=5)
+    server.app.state.push.use_sms(WebhookSms(fake.sms_url, token=SMS_TOKEN, pool=pool))
     yield fake
     await fake.stop()
 
