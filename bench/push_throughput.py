@@ -2,7 +2,7 @@
 provider latency at a steady rate, with a fake push gateway answering in 20 ms.
 
     python bench/push_throughput.py [--people 100000] [--rate 100] [--seconds 20]
-                                    [--latency 0.02] [--deadline 900]
+                                    [--latency 0.02] [--deadline 900] [--profile DIR]
 
 1. Start the fake push gateway in its own process (`python -m tests.push.fakes --kind gateway
    --latency 0.02`: the Matrix push-gateway shape, every answer after 20 ms).
@@ -23,6 +23,7 @@ provider latency at a steady rate, with a fake push gateway answering in 20 ms.
    the gateway (first to last arrival, and from the request), the time until the last.
    Target (issue 10): ≥ 2,000/s.
 Everything runs on this machine: the figures count the fake's and this process's CPU too.
+`--profile DIR` samples the server with py-spy during the burst and prints where it spent it.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from tongban_client import DeviceKey
 
 from bench.notices_population import PASSWORD
 from bench.notices_publish import ENV, OtherLoad, percentile, populate
+from bench.profiling import Sampler, summarise
 from bench.servers import ROOT, ServerProcess, free_port, start_server, stop_all
 
 API_PHONES, SENDERS = 20, 10
@@ -255,9 +257,23 @@ async def measure(server: ServerProcess, fake: FakeGateway, ids: dict[str, int],
         print(f"Burst: one notice to the whole city ({ids['people']:,} people)")
         load = OtherLoad(server)
         cpu = server.cpu_seconds()
+        sampler = Sampler(server.proc.pid, args.profile / "burst.txt") if args.profile else None
         await burst(http, fake, ids["city"], args.deadline)
         print(f"  server CPU during the burst         {server.cpu_seconds() - cpu:7.1f} s")
         print(f"  other load on the machine meanwhile {load.share()}")
+        if sampler is not None:
+            sampler.stop()
+            show_profile(args.profile / "burst.txt")
+
+
+def show_profile(collapsed: Path) -> None:
+    inclusive, own = summarise(collapsed, top=30)
+    print("  server profile during the burst (share of samples, inclusive):")
+    for frame, share in inclusive:
+        print(f"    {share * 100:5.1f} %  {frame}")
+    print("  … and where the time itself went (self):")
+    for frame, share in own[:15]:
+        print(f"    {share * 100:5.1f} %  {frame}")
 
 
 def main() -> None:
@@ -267,6 +283,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20, help="length of the steady phase")
     parser.add_argument("--latency", type=float, default=0.02, help="the fake's answer time")
     parser.add_argument("--deadline", type=float, default=900, help="seconds for the burst")
+    parser.add_argument("--profile", type=Path, help="folder for a py-spy profile of the burst")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tongban-push-bench-") as folder:
         run(Path(folder), args)
