@@ -3,6 +3,9 @@ push settings, and queue a test push."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from core.clock import utcnow
 from core.errors import Conflict
 from core.jsonutil import dumps
@@ -20,7 +23,7 @@ async def do_attach_channel(device: Device, *, actor: Actor, provider: str, toke
     if device.revoked_at is not None:
         raise Conflict("This device is revoked; register it again.", slug="device-revoked")
     now = utcnow()
-    fields = {"person_id": actor.id, "session_id": actor.session_id, "provider": provider,
+    fields: dict[str, Any] = {"person_id": actor.id, "session_id": actor.session_id, "provider": provider,
               "token": token, "app_id": app_id, "state": "active", "disabled_reason": None,
               "updated_at": now}
     async with atomic() as work:
@@ -57,14 +60,16 @@ async def do_set_push_settings(*, actor: Actor, urgent_during_quiet: bool,
     return await PushSettings.get(person_id=actor.id)
 
 
-async def do_queue_test(channel: PushChannel, *, actor_id: int | None) -> PushNotification:
-    """Queue a test push to one channel (from the app's settings page or `tongban push test`)."""
+async def do_queue_test(channel: PushChannel, *, actor_id: int | None,
+                        hold: timedelta = timedelta(0)) -> PushNotification:
+    """Queue a test push to one channel (from the app's settings page or `tongban push test`).
+    `hold` keeps the server's senders off it a while (the CLI sends it itself, at once)."""
     now = utcnow()
     async with atomic() as work:
         row = await PushNotification.create(
             event_id=None, channel_id=channel.id, person_id=channel.person_id,
             provider=channel.provider, kind="push.test", line="通办推送测试",
             collapse_id=f"test:{channel.id}:{int(now.timestamp())}", data=dumps({}),
-            due_at=now, created_at=now)
+            due_at=now + hold, created_at=now)
         work.audit("push.test", "device", channel.device_id, by=actor_id)
     return row

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tortoise.expressions import Q
+
 from core.clock import utcnow
 from core.jsonutil import dumps, loads
 from core.tx import StoredEvent
@@ -71,10 +73,11 @@ async def plan_batch(events: list[StoredEvent], *, previews: tuple[str, ...]) ->
 
 
 def _note_detach(plan: Plan, kind: str, data: dict[str, object]) -> None:
+    device_id = data.get("device_id")
     if kind == "session.revoked":
         plan.detach_sessions.append(str(data.get("session_id", "")))
-    elif isinstance(data.get("device_id"), int):
-        plan.detach_devices.append(int(data["device_id"]))  # type: ignore[arg-type]
+    elif isinstance(device_id, int):
+        plan.detach_devices.append(device_id)
 
 
 async def _planned(event: StoredEvent, data: dict[str, object]) -> Planned | None:
@@ -120,12 +123,14 @@ async def _context(planned: list[Planned], previews: tuple[str, ...]) -> Context
 
 
 async def _notified(planned: list[Planned]) -> dict[str, list[tuple[int, int, str]]]:
-    """For withdrawals: the channels that were sent (or will be sent) the push being withdrawn."""
+    """For withdrawals: the channels that were sent the push being withdrawn."""
     collapse_ids = sorted({item.ring.collapse_id for item in planned if item.ring.withdraw})
     found: dict[str, list[tuple[int, int, str]]] = {}
     if not collapse_ids:
         return found
-    rows = await PushNotification.filter(collapse_id__in=collapse_ids, withdraw=False).values(
+    # Sent, or being sent now; one still waiting (quiet hours, a retry) is dropped instead.
+    went = Q(state="sent") | Q(state="pending", claimed_until__not_isnull=True)
+    rows = await PushNotification.filter(went, collapse_id__in=collapse_ids, withdraw=False).values(
         "collapse_id", "channel_id", "person_id", "provider")
     for row in rows:
         pair = (row["channel_id"], row["person_id"], row["provider"])

@@ -10,7 +10,14 @@ from core.http import parse_json, path_int, reply, route
 from directory.auth import authenticate
 from directory.queries import access_device
 from push import actions, queries
-from push.schemas import ChannelIn, ChannelPublic, PushSettingsIn, PushSettingsPublic, PushStatus, TestQueued
+from push.schemas import (
+    ChannelIn,
+    ChannelPublic,
+    PushSettingsIn,
+    PushSettingsPublic,
+    PushStatus,
+    TestQueued,
+)
 
 
 async def attach_channel(request: Request) -> Response:

@@ -72,7 +72,8 @@ def message_created(data: Data) -> Ring:
 
 def message_recalled(data: Data) -> Ring:
     return Ring(kind="chat.message", line="", collapse_id=f"msg:{data['id']}", withdraw=True,
-                ids={"conversation_id": data["conversation_id"], "message_id": data["id"]})
+                ids={"conversation_id": data["conversation_id"], "message_id": data["id"]},
+                conversation=int(data["conversation_id"]))
 
 
 def message_urged(data: Data) -> Ring:

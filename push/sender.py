@@ -35,7 +35,10 @@ BASE_DELAY, MAX_DELAY = 2.0, 900.0  # seconds: 2 s, 4 s, 8 s … at most 15 minu
 CONCURRENCY = 200  # requests in flight per process
 
 
-def backoff(attempts: int, retry_after: float | None, *, rng: random.Random = random.Random()) -> float:
+_RANDOM = random.Random()
+
+
+def backoff(attempts: int, retry_after: float | None, *, rng: random.Random = _RANDOM) -> float:
     """Seconds before the next try: exponential with jitter, never sooner than the provider asked."""
     ceiling = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, attempts - 1))
     return max(rng.uniform(ceiling / 2, ceiling), retry_after or 0.0)
@@ -102,14 +105,14 @@ class Sender:
 
     async def _claim(self, now: datetime, *, only: int | None = None) -> list[dict[str, Any]]:
         lock = " FOR UPDATE SKIP LOCKED" if dialect() == "postgres" else ""
-        which = "id = {} AND " if only is not None else ""
+        which = "id = {}" if only is not None else "due_at <= {}"  # one: whenever it is due
         return await fetch(
             "UPDATE push_notification SET claimed_until = {}, claimed_by = {}, "
-            f"attempts = attempts + 1 WHERE id IN (SELECT id FROM push_notification WHERE {which}"
-            "state = 'pending' AND due_at <= {} AND (claimed_until IS NULL OR "
+            f"attempts = attempts + 1 WHERE id IN (SELECT id FROM push_notification WHERE {which} "
+            "AND state = 'pending' AND (claimed_until IS NULL OR "
             f"claimed_until < {{}}) ORDER BY due_at, id LIMIT {{}}{lock}) RETURNING *",
-            [_db_time(now + LEASE), self.owner, *([only] if only is not None else []),
-             _db_time(now), _db_time(now), self.batch])
+            [_db_time(now + LEASE), self.owner, only if only is not None else _db_time(now),
+             _db_time(now), self.batch])
 
     async def _send(self, item: Claimed, badges: dict[int, int]) -> Outcome:
         channel = item.channel

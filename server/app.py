@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from importlib import import_module
-from importlib.util import find_spec
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from importlib import import_module
+from importlib.util import find_spec
 
 from pydantic import BaseModel
 from starlette.applications import Starlette
@@ -38,17 +38,17 @@ from core.security import Passwords, TokenIssuer
 from directory.auth import sessions
 from directory.login import AuthKit
 from files.bounded import Limits, set_default_limits, stop_worker
-from server.apps import FEATURES, database_config
 from push.providers import build_providers
 from push.service import PushService
 from push.sms import build_sms
+from server.apps import FEATURES, database_config
 from server.gateway import Gateway
-from server.push_sources import wire_push_sources
 from server.observe import MetricsAccess, Observe
 from server.observe import routes as observe_routes
 from server.openapi import build_openapi
-from server.serving import BodyTimeout
+from server.push_sources import wire_push_sources
 from server.routes import routes as server_routes
+from server.serving import BodyTimeout
 
 log = logging.getLogger("tongban")
 DATA_ERRORS = (TortoiseValidationError, OperationalError, OverflowError)

@@ -8,7 +8,7 @@ approval seats waiting for them, notices waiting for their confirmation, and the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from approvals.models import Assignment
 from core.jsonutil import loads
@@ -98,7 +98,7 @@ async def notice_pending(notice_id: int, people: list[int]) -> set[int]:
     rows = await NoticeRecipient.filter(
         notice_id=notice_id, person_id__in=people, confirmed_at=None, rsvp=None,
         notice__state="published").values_list("person_id", flat=True)
-    return {int(pid) for pid in rows}
+    return {int(cast(int, pid)) for pid in rows}
 
 
 async def document_pending(document_id: int, people: list[int]) -> set[int]:
@@ -108,7 +108,7 @@ async def document_pending(document_id: int, people: list[int]) -> set[int]:
         return set(people)
     named = await Delivery.filter(document_id=document_id, person_id__in=people,
                                   received_at=None).values_list("person_id", flat=True)
-    return {int(pid) for pid in named}
+    return {int(cast(int, pid)) for pid in named}
 
 
 def wire_push_sources() -> None:

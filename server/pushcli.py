@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import json
 import sys
+from datetime import timedelta
 
 from core.config import Settings, load_settings
 
@@ -65,7 +66,7 @@ async def _test(settings: Settings, device_id: int) -> int:
         return 1
     sender = Sender(providers, batch=1, poll_seconds=1.0,
                     give_up_seconds=settings.push_give_up_seconds)
-    row = await do_queue_test(channel, actor_id=None)
+    row = await do_queue_test(channel, actor_id=None, hold=timedelta(minutes=1))
     try:
         outcome = await sender.send_now(row.id)
     finally:

@@ -1,9 +1,9 @@
 """The push tables: channels, settings, the outbox, the follower's cursor and SMS escalations."""
 
-from tortoise import migrations
-from tortoise.migrations import operations as ops
-from tortoise import fields
+from tortoise import fields, migrations
 from tortoise.indexes import Index
+from tortoise.migrations import operations as ops
+
 
 class Migration(migrations.Migration):
     initial = True

@@ -7,8 +7,8 @@ or unreadable file stops the server at start-up rather than at the first push.""
 from __future__ import annotations
 
 from core.config import Settings
-from push.providers.apns import ApnsProvider
 from push.providers import http
+from push.providers.apns import ApnsProvider
 from push.providers.base import Provider
 from push.providers.fcm import FcmProvider, ServiceAccount
 from push.providers.gateway import GatewayProvider

@@ -32,13 +32,10 @@ async def fake_gateway(server: Server) -> AsyncIterator[FakeGateway]:
     """A Matrix-shaped push gateway on loopback, used by the server as provider `gateway`."""
     fake = FakeGateway()
     await fake.start()
-    # Each test module that imports this fixture makes its own: close the one it replaces.
-    replaced = server.app.state.push.sender.providers.get("gateway")
-    if replaced is not None:
-        await replaced.close()
-    server.app.state.push.use_provider(
-        GatewayProvider.from_url(fake.notify_url, timeout=5.0, connections=50))
+    provider = GatewayProvider.from_url(fake.notify_url, timeout=5.0, connections=50)
+    server.app.state.push.use_provider(provider)
     yield fake
+    await provider.close()
     await fake.stop()
 
 
@@ -47,11 +44,10 @@ async def fake_sms(server: Server) -> AsyncIterator[FakeSms]:
     """An SMS webhook on loopback, used by the server for escalation."""
     fake = FakeSms(token=SMS_TOKEN)
     await fake.start()
-    if server.app.state.push.sms is not None:
-        await server.app.state.push.sms.close()  # one made for another test module
-    pool = http.Pool(timeout=5.0, connections=5)
-    server.app.state.push.use_sms(WebhookSms(fake.sms_url, token=SMS_TOKEN, pool=pool))
+    sms = WebhookSms(fake.sms_url, token=SMS_TOKEN, pool=http.Pool(timeout=5.0, connections=5))
+    server.app.state.push.use_sms(sms)
     yield fake
+    await sms.close()
     await fake.stop()
 
 

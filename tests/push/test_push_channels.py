@@ -7,11 +7,13 @@ import asyncio
 
 import pytest
 from conftest import Org, Server, logged_in
-from push_helpers import APP_ID, MakePhone, fake_gateway, phones, settled  # noqa: F401
+from push_helpers import APP_ID, MakePhone, fake_gateway, phones, settled
 from tongban_client import ApiError, TongbanClient
 
 from core.models import AuditEntry
 from push.models import PushChannel
+
+__all__ = ["fake_gateway", "phones"]
 
 
 async def test_attach_channel_replies_without_the_token_and_audits(phones: MakePhone,
@@ -166,6 +168,7 @@ async def test_a_bad_presence_frame_closes_the_socket(server: Server, phones: Ma
     import json
 
     from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
 
     phone = await phones(org.county)
     async with connect(phone.client.ws_url) as ws:
@@ -177,7 +180,7 @@ async def test_a_bad_presence_frame_closes_the_socket(server: Server, phones: Ma
             while True:
                 try:
                     await ws.recv()
-                except Exception:
+                except ConnectionClosed:
                     break
     assert ws.close_code == 4400
 

@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 from conftest import Org, unique
-from push_helpers import MakePhone, Phone, fake_gateway, phones, rows_for, settled  # noqa: F401
+from push_helpers import MakePhone, Phone, fake_gateway, phones, rows_for, settled
 from tongban_client import TongbanClient
 from tongban_client.approvals import approval_step
 from tongban_client.notices import audience, meeting
@@ -15,6 +15,8 @@ from tongban_client.notices import audience, meeting
 from core.clock import utcnow
 
 SECRET_WORDS = ("绝密防汛方案", "张局长请阅", "防汛会商会", "请于今日确认")
+
+__all__ = ["fake_gateway", "phones"]
 
 
 async def _units(admin: TongbanClient, org: Org) -> tuple[int, int]:

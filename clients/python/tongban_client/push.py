@@ -69,7 +69,7 @@ class PushApi(ApiBase):
     """The device's push channel and the caller's push settings."""
 
     async def attach_push(self, device_id: Id, provider: str, token: str, app_id: str) -> Json:
-        """Attach (or replace) the device's push channel: `provider` is apns, hms, fcm or gateway."""
+        """Attach (or replace) the device's push channel (`provider`: apns, hms, fcm, gateway)."""
         body = {"provider": provider, "token": token, "app_id": app_id}
         return await self._object("PUT", f"/v1/devices/{device_id}/push", body)
 
