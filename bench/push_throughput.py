@@ -205,8 +205,8 @@ async def burst(http: httpx.AsyncClient, fake: FakeGateway, city: int, deadline:
     """One notice to the whole city: how fast its pushes reach the gateway."""
     await fake.reset()
     token, _ = await log_in(http, "benchclerk")
-    body = {"kind": "notice", "title": "关于做好全市防汛工作的紧急通知", "body": "各县、乡镇、村：……",
-            "audience": {"units": [city], "include_subunits": True},
+    body = {"kind": "notice", "title": "关于做好全市防汛工作的紧急通知",
+            "body": "各县、乡镇、村：……", "audience": {"units": [city], "include_subunits": True},
             "urgency": "urgent", "requires_confirmation": True}
     started = time.time()
     notice = await call(http, "POST", "/v1/notices", token, body)

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from conftest import settings_for_tests
 from fakes import FakeApns, FakeFcm, FakeGateway, FakeHms, FakeSms, apns_error, fcm_error, hms_code
 from fakes.fcm import BAD_TOKEN, UNREGISTERED
 from fakes.gateway import REJECTED
@@ -22,7 +23,6 @@ from fakes.hms import BAD_MESSAGE, INVALID_TOKEN
 from fakes.keys import Keys, make_keys
 from fakes.script import Answer
 
-from conftest import settings_for_tests
 from push.providers import build_providers, http
 from push.providers.apns import ApnsProvider, ProviderToken
 from push.providers.base import Notification, Outcome
@@ -302,7 +302,8 @@ async def test_hms_result_codes(hms: Any) -> None:
     fake.script.queue("bad", BAD_MESSAGE)
     fake.script.queue("busy", Answer(503, {"code": "81000001"}, {"retry-after": "12"}))
     fake.script.queue("inner", hms_code("81000001", "System inner error", 500))
-    assert await provider.send(vary(token="gone")) == Outcome("invalid", "hms 80300007 token invalid")
+    gone = await provider.send(vary(token="gone"))
+    assert gone == Outcome("invalid", "hms 80300007 token invalid")
     assert await provider.send(vary(token="bad")) == Outcome("failed", "hms 80100003")
     assert await provider.send(vary(token="busy")) == Outcome("retry", "hms 81000001", 12.0)
     assert (await provider.send(vary(token="inner"))).verdict == "retry"
@@ -445,7 +446,8 @@ async def test_sms_webhook_sends_with_bearer_and_hides_the_phone(keys: Keys) -> 
     failed = await sms.send("13800000002", "x")
     await sms.close()
     await fake.stop()
-    assert fake.script.received[0].body == {"phone": "13800000000", "text": "【通办】特急文件待签收"}
+    got = fake.script.received[0].body
+    assert got == {"phone": "13800000000", "text": "【通办】特急文件待签收"}
     assert failed == Outcome("failed", "sms webhook HTTP 422")
     no_secret_in(failed, "13800000002", *keys.secret_values())
 

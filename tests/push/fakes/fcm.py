@@ -9,9 +9,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from aiohttp import web
 from jose import jwt
 from jose.exceptions import JOSEError
-from aiohttp import web
 
 from .http_fake import HttpFake, bearer, json_body, reply
 from .script import Answer
@@ -30,6 +30,7 @@ def fcm_error(status: int, state: str, code: str | None, message: str, **headers
 
 
 UNREGISTERED = fcm_error(404, "NOT_FOUND", "UNREGISTERED", "Requested entity was not found.")
+UNAUTHENTICATED = fcm_error(401, "UNAUTHENTICATED", None, "Request had invalid credentials.")
 BAD_TOKEN = fcm_error(
     400, "INVALID_ARGUMENT", "INVALID_ARGUMENT",
     "The registration token is not a valid FCM registration token",
@@ -61,10 +62,12 @@ class FakeFcm(HttpFake):
         self.token_requests += 1
         form = await request.post()
         if not self._assertion_ok(str(form.get("assertion", ""))):
-            return web.json_response({"error": "invalid_grant", "error_description": "bad jwt"}, status=400)
+            refused = {"error": "invalid_grant", "error_description": "bad jwt"}
+            return web.json_response(refused, status=400)
         token = f"ya29.fake-{next(self._serial)}"
         self._tokens.add(token)
-        return web.json_response({"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
+        granted = {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
+        return web.json_response(granted)
 
     def _assertion_ok(self, assertion: str) -> bool:
         try:
@@ -78,7 +81,7 @@ class FakeFcm(HttpFake):
     async def send(self, request: web.Request) -> web.Response:
         await self.pause()
         if bearer(request) not in self._tokens:
-            return reply(fcm_error(401, "UNAUTHENTICATED", None, "Request had invalid credentials."))
+            return reply(UNAUTHENTICATED)
         body = await json_body(request)
         self.script.record(request.path, {k.lower(): v for k, v in request.headers.items()}, body)
         device = str(body.get("message", {}).get("token", ""))

@@ -52,7 +52,8 @@ class FakeHms(HttpFake):
         if (form.get("grant_type"), form.get("client_id"), form.get("client_secret")) != (
             "client_credentials", self.app_id, self.client_secret
         ):
-            return web.json_response({"error": 1101, "error_description": "invalid client"}, status=400)
+            refused = {"error": 1101, "error_description": "invalid client"}
+            return web.json_response(refused, status=400)
         token = f"hms-access-{next(self._serial)}"
         self._tokens[token] = time.time() + self.token_lifetime
         return web.json_response({"access_token": token, "expires_in": self.token_lifetime,
