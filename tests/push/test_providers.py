@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from conftest import settings_for_tests
+from conftest import free_port, settings_for_tests
 from fakes import FakeApns, FakeFcm, FakeGateway, FakeHms, FakeSms, apns_error, fcm_error, hms_code
 from fakes.fcm import BAD_TOKEN, UNREGISTERED
 from fakes.gateway import REJECTED
@@ -23,6 +24,7 @@ from fakes.hms import BAD_MESSAGE, INVALID_TOKEN
 from fakes.keys import Keys, make_keys
 from fakes.script import Answer
 
+from core.config import load_settings
 from push.providers import build_providers, http
 from push.providers.apns import ApnsProvider, ProviderToken
 from push.providers.base import Notification, Outcome
@@ -475,3 +477,44 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert later is not None and later > 0
     assert http.retry_after(httpx.Headers({"retry-after": "soon"})) is None
     assert http.retry_after(httpx.Headers()) is None
+
+
+def test_push_settings_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TONGBAN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TONGBAN_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("TONGBAN_PUSH_GATEWAY_URL", "https://gw.example.gov.cn/notify")
+    monkeypatch.setenv("TONGBAN_PUSH_APNS_KEY_FILE", str(tmp_path / "AuthKey.p8"))
+    monkeypatch.setenv("TONGBAN_PUSH_HMS_APP_ID", "104857600")
+    monkeypatch.setenv("TONGBAN_PUSH_CONNECTIONS", "7")
+    settings = load_settings()
+    assert settings.push_gateway_url.startswith("https://gw.example.gov.cn/")
+    assert settings.push_apns_key_file == tmp_path / "AuthKey.p8"
+    assert settings.push_apns_url == "https://api.push.apple.com"
+    assert (settings.push_hms_app_id, settings.push_connections) == ("104857600", 7)
+    assert settings.sms_webhook_url == "" and settings.push_fcm_service_account_file is None
+
+
+async def test_a_fake_runs_as_its_own_process_and_is_scripted_over_http() -> None:
+    port = free_port()
+    root = Path(__file__).resolve().parents[2]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.push.fakes", "--kind", "gateway", "--port", str(port),
+        "--latency", "0.01", cwd=root, stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        assert b"listening" in await asyncio.wait_for(process.stdout.readline(), 20)
+        base = f"http://127.0.0.1:{port}"
+        provider = GatewayProvider(base + "/_matrix/push/v1/notify", pool=pool())
+        async with httpx.AsyncClient(base_url=base) as control:
+            await control.post("/_fake/script", json={"token": "dead", "status": 200,
+                                                      "always": True})
+            assert (await provider.send(SIGN)).verdict == "sent"
+            assert (await provider.send(vary(token="dead"))).verdict == "invalid"
+            assert (await control.get("/_fake/stats")).json()["count"] == 2
+        await provider.close()
+    finally:
+        process.terminate()
+        await process.wait()
