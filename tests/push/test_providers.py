@@ -518,3 +518,11 @@ async def test_a_fake_runs_as_its_own_process_and_is_scripted_over_http() -> Non
     finally:
         process.terminate()
         await process.wait()
+
+
+async def test_gateway_timeout_is_retried(gateway: Any) -> None:
+    fake, _ = gateway
+    fake.script.latency = 0.5
+    impatient = GatewayProvider(fake.notify_url, pool=http.Pool(timeout=0.1, connections=2))
+    assert await impatient.send(SIGN) == Outcome("retry", "timeout")
+    await impatient.close()
