@@ -68,6 +68,7 @@ class ApnsProvider:
         cls, key_file: Path, *, key_id: str, team_id: str, url: str, timeout: float
     ) -> ApnsProvider:
         token = ProviderToken(key_file.read_text(), key_id=key_id, team_id=team_id)
+        token.get()  # a key that cannot sign stops the start-up, not the first push
         # One HTTP/2 connection multiplexes Apple's ~1,000 concurrent streams.
         return cls(token, client=http.http2_client(url, timeout=timeout))
 

@@ -45,7 +45,9 @@ class ServiceAccount:
 
     @classmethod
     def from_file(cls, path: Path, *, token_url: str = "") -> ServiceAccount:
-        return cls(json.loads(path.read_text()), token_url=token_url)
+        account = cls(json.loads(path.read_text()), token_url=token_url)
+        account.assertion(int(time.time()))  # a key that cannot sign stops the start-up
+        return account
 
     def assertion(self, now: int) -> str:
         claims = {

@@ -23,6 +23,7 @@ from fakes.gateway import REJECTED
 from fakes.hms import BAD_MESSAGE, INVALID_TOKEN
 from fakes.keys import Keys, make_keys
 from fakes.script import Answer
+from jose.exceptions import JOSEError
 
 from core.config import load_settings
 from push.providers import build_providers, http
@@ -526,3 +527,17 @@ async def test_gateway_timeout_is_retried(gateway: Any) -> None:
     impatient = GatewayProvider(fake.notify_url, pool=http.Pool(timeout=0.1, connections=2))
     assert await impatient.send(SIGN) == Outcome("retry", "timeout")
     await impatient.close()
+
+
+def test_a_key_that_cannot_sign_stops_the_start_up_without_showing_it(
+    keys: Keys, tmp_path: Path
+) -> None:
+    broken = tmp_path / "AuthKey_BROKEN.p8"
+    broken.write_text("-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWJ1dC1ub3QtYS1rZXk=\n"
+                      "-----END PRIVATE KEY-----\n")
+    settings = settings_for_tests(
+        tmp_path, push_apns_key_file=broken, push_apns_key_id="K", push_apns_team_id="T"
+    )
+    with pytest.raises(JOSEError) as raised:
+        build_providers(settings)
+    assert "c2VjcmV0" not in str(raised.value)
