@@ -83,6 +83,9 @@ class Settings:
     push_hms_url: str = "https://push-api.cloud.huawei.com"  # POST /v1/{app id}/messages:send
     push_hms_token_url: str = "https://oauth-login.cloud.huawei.com/oauth2/v3/token"
     push_hms_badge_class: str = ""  # the app's entry activity, needed by HMS to set the badge
+    # HarmonyOS 5+ (NEXT) accepts only the v3 API signed with a service-account key: naming the
+    # file (Huawei API Console, JSON) sends every `hms` channel that way instead of v1.
+    push_hms_service_account_file: Path | None = None
     push_fcm_service_account_file: Path | None = None  # Google service-account JSON key
     push_fcm_url: str = "https://fcm.googleapis.com"  # POST /v1/projects/{id}/messages:send
     push_fcm_token_url: str = ""  # empty: the service account's own token_uri
@@ -165,6 +168,7 @@ def _push_settings() -> dict[str, object]:
             "PUSH_HMS_TOKEN_URL", "https://oauth-login.cloud.huawei.com/oauth2/v3/token"
         ),
         "push_hms_badge_class": _env("PUSH_HMS_BADGE_CLASS", ""),
+        "push_hms_service_account_file": _path("PUSH_HMS_SERVICE_ACCOUNT_FILE"),
         "push_fcm_service_account_file": _path("PUSH_FCM_SERVICE_ACCOUNT_FILE"),
         "push_fcm_url": _env("PUSH_FCM_URL", "https://fcm.googleapis.com"),
         "push_fcm_token_url": _env("PUSH_FCM_TOKEN_URL", ""),

@@ -12,6 +12,7 @@ from push.providers.apns import ApnsProvider
 from push.providers.base import Provider
 from push.providers.fcm import FcmProvider, ServiceAccount
 from push.providers.gateway import GatewayProvider
+from push.providers.harmony import HarmonyProvider
 from push.providers.hms import HmsProvider
 
 
@@ -42,6 +43,11 @@ def _apns(settings: Settings) -> Provider | None:
 
 
 def _hms(settings: Settings) -> Provider | None:
+    if settings.push_hms_service_account_file is not None:
+        return HarmonyProvider.from_service_account(
+            settings.push_hms_service_account_file, url=settings.push_hms_url,
+            timeout=settings.push_timeout_seconds, connections=settings.push_connections,
+        )
     if not settings.push_hms_app_id or settings.push_hms_client_secret_file is None:
         return None
     return HmsProvider.from_secret_file(

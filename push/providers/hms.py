@@ -16,6 +16,7 @@ the notification under that tag."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -78,18 +79,9 @@ class HmsProvider:
         return grant(await self._pool.post(self._token_url, data=form), "hms")
 
     def _outcome(self, reply: http.Reply, token: str) -> Outcome:
-        code = _code(reply)
-        reason = http.redact(f"hms {code or reply.status}", (token, self._secret))
-        if code == SUCCESS and reply.status == 200:
-            return Outcome("sent")
-        if code in INVALID:
-            return Outcome("invalid", f"hms {code} {INVALID[code]}")
-        if code in EXPIRED:
+        if code_of(reply) in EXPIRED:
             self._token.discard(token)
-            return Outcome("retry", reason, 0.0)
-        if code == INTERNAL or http.transient(reply):
-            return http.retry(reply, reason)
-        return Outcome("failed", reason)
+        return verdict(reply, (token, self._secret))
 
     def _request(self, notification: Notification) -> dict[str, Any]:
         message: dict[str, Any] = {
@@ -119,7 +111,23 @@ class HmsProvider:
         return shown
 
 
-def _code(reply: http.Reply) -> str:
+def verdict(reply: http.Reply, secrets: Iterable[str]) -> Outcome:
+    """Huawei's answer (v1 and v3 share the result codes) as an outcome. A refused or expired
+    credential comes back at once (`retry_after` 0): the caller has renewed it."""
+    code = code_of(reply)
+    reason = http.redact(f"hms {code or reply.status}", secrets)
+    if code == SUCCESS and reply.status == 200:
+        return Outcome("sent")
+    if code in INVALID:
+        return Outcome("invalid", f"hms {code} {INVALID[code]}")
+    if code in EXPIRED:
+        return Outcome("retry", reason, 0.0)
+    if code == INTERNAL or http.transient(reply):
+        return http.retry(reply, reason)
+    return Outcome("failed", reason)
+
+
+def code_of(reply: http.Reply) -> str:
     try:
         return str(reply.json().get("code", ""))
     except (ValueError, AttributeError):

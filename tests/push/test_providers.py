@@ -31,6 +31,7 @@ from push.providers.apns import ApnsProvider, ProviderToken
 from push.providers.base import Notification, Outcome
 from push.providers.fcm import FcmProvider, ServiceAccount
 from push.providers.gateway import GatewayProvider
+from push.providers.harmony import HarmonyProvider
 from push.providers.hms import HmsProvider
 from push.sms import WebhookSms, build_sms
 
@@ -541,3 +542,73 @@ def test_a_key_that_cannot_sign_stops_the_start_up_without_showing_it(
     with pytest.raises(JOSEError) as raised:
         build_providers(settings)
     assert "c2VjcmV0" not in str(raised.value)
+
+
+# --- Huawei Push Kit v3 (HarmonyOS 5+) --------------------------------------------------------
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def harmony(keys: Keys) -> AsyncIterator[tuple[FakeHms, HarmonyProvider]]:
+    account = json.loads(keys.harmony_account_file.read_text())
+    fake = FakeHms(app_id=keys.hms_app_id, client_secret="unused",
+                   account_public_pem=keys.harmony_public_pem,
+                   sub_account=account["sub_account"])
+    await fake.start()
+    provider = HarmonyProvider.from_service_account(
+        keys.harmony_account_file, url=fake.url, timeout=2.0, connections=20
+    )
+    yield fake, provider
+    await provider.close()
+    await fake.stop()
+
+
+async def test_harmony_alert_is_push_type_0_signed_by_the_service_account(harmony: Any) -> None:
+    fake, provider = harmony
+    outcomes = await asyncio.gather(*(provider.send(vary(token=f"n{i}")) for i in range(20)))
+    assert {o.verdict for o in outcomes} == {"sent"}
+    assert len(fake.account_tokens) == 1 and fake.token_requests == 0  # no OAuth round trip
+    got = fake.script.received[0]
+    assert got.path == "/v3/101653523863785276/messages:send"
+    assert got.headers["push-type"] == "0"
+    shown = got.body["payload"]["notification"]
+    assert (shown["category"], shown["body"], shown["badge"]) == ("WORK", LINE, {"setNum": 4})
+    assert shown["clickAction"]["data"]["document_id"] == "17"
+    assert got.body["target"] == {"token": ["n0"]}
+
+
+async def test_harmony_withdraw_is_a_background_push_naming_the_notification(
+    harmony: Any
+) -> None:
+    fake, provider = harmony
+    await provider.send(SIGN)
+    await provider.send(vary(withdraw=True))
+    shown, gone = fake.script.received
+    assert gone.headers["push-type"] == "6"
+    extra = json.loads(gone.body["payload"]["extraData"])
+    assert extra["withdraw"] == "1"
+    assert int(extra["notify_id"]) == shown.body["payload"]["notification"]["notifyId"]
+
+
+async def test_harmony_result_codes_and_a_foreign_key(harmony: Any, tmp_path: Path) -> None:
+    fake, provider = harmony
+    fake.script.queue("gone", INVALID_TOKEN)
+    fake.script.queue("busy", Answer(503, {"code": "81000001"}, {"retry-after": "4"}))
+    assert (await provider.send(vary(token="gone"))).verdict == "invalid"
+    assert await provider.send(vary(token="busy")) == Outcome("retry", "hms 81000001", 4.0)
+    other = make_keys(tmp_path)
+    stranger = HarmonyProvider.from_service_account(
+        other.harmony_account_file, url=fake.url, timeout=2.0, connections=2
+    )
+    refused = await stranger.send(SIGN)
+    await stranger.close()
+    assert refused == Outcome("retry", "hms 80200001", 0.0)  # renewed, then refused again
+    no_secret_in(refused, *other.secret_values())
+
+
+async def test_build_providers_picks_v3_when_a_huawei_service_account_is_named(
+    keys: Keys, tmp_path: Path
+) -> None:
+    settings = settings_for_tests(tmp_path, push_hms_service_account_file=keys.harmony_account_file)
+    providers = build_providers(settings)
+    assert isinstance(providers["hms"], HarmonyProvider)
+    await providers["hms"].close()
