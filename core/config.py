@@ -51,6 +51,7 @@ class Settings:
     push_give_up_seconds: int = 6 * 3600  # a push still failing this long after it was made
     push_poll_seconds: float = 1.0  # the outbox is also polled (the bus wakes it sooner)
     push_batch: int = 500  # events mapped, or notifications claimed, per transaction
+    push_lease_seconds: float = 60.0  # a dead process's follower lease and claims lapse after
     # Operations (see README, "Operations"): feed retention, /metrics access, logs, shutdown.
     feed_retention_days: int = 90
     metrics_allow: tuple[str, ...] = ("127.0.0.0/8", "::1")
@@ -130,6 +131,7 @@ def load_settings() -> Settings:
         push_sms_per_person_day=_int("PUSH_SMS_PER_PERSON_DAY", 3),
         push_sms_per_sender_day=_int("PUSH_SMS_PER_SENDER_DAY", 100),
         push_give_up_seconds=_int("PUSH_GIVE_UP_SECONDS", 6 * 3600),
+        push_lease_seconds=float(_env("PUSH_LEASE_SECONDS", "60")),
         feed_retention_days=_int("FEED_RETENTION_DAYS", 90),
         metrics_allow=_list("METRICS_ALLOW", "127.0.0.0/8,::1"),
         metrics_token=_env("METRICS_TOKEN", ""),

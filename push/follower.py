@@ -37,8 +37,9 @@ class LostLease(Exception):
 
 class Follower:
     def __init__(self, *, batch: int, previews: tuple[str, ...], poll_seconds: float,
-                 on_rows: asyncio.Event | None = None,
+                 on_rows: asyncio.Event | None = None, lease: timedelta = LEASE,
                  escalate_after: timedelta | None = None) -> None:
+        self.lease = lease
         self.batch, self.previews, self.poll_seconds = batch, previews, poll_seconds
         self.escalate_after = escalate_after  # None: no SMS sender, no escalation
         self.owner = uuid.uuid4().hex
@@ -50,10 +51,14 @@ class Follower:
         self._task = asyncio.create_task(self._loop())
 
     async def stop(self) -> None:
+        """Stop, and hand the lease back so another process takes over at once."""
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+            with contextlib.suppress(Exception):
+                await changed("UPDATE push_cursor SET lease_until = NULL WHERE name = {} AND "
+                              "lease_owner = {}", CURSOR, self.owner)
 
     def wake(self) -> None:
         self._wake.set()
@@ -95,7 +100,7 @@ class Follower:
         held = await changed(
             "UPDATE push_cursor SET lease_owner = {}, lease_until = {} WHERE name = {} AND "
             "(lease_owner = {} OR lease_until IS NULL OR lease_until < {})",
-            self.owner, _db_time(now + LEASE), CURSOR, self.owner, _db_time(now))
+            self.owner, _db_time(now + self.lease), CURSOR, self.owner, _db_time(now))
         if not held:
             return None
         cursor = await PushCursor.get(name=CURSOR)

@@ -52,8 +52,9 @@ class Claimed:
 
 class Sender:
     def __init__(self, providers: Mapping[str, Provider], *, batch: int, poll_seconds: float,
-                 give_up_seconds: float) -> None:
+                 give_up_seconds: float, lease: timedelta = LEASE) -> None:
         self.providers = dict(providers)
+        self.lease = lease
         self.batch, self.poll_seconds, self.give_up = batch, poll_seconds, give_up_seconds
         self.owner = uuid.uuid4().hex
         self.wake_event = asyncio.Event()
@@ -99,9 +100,26 @@ class Sender:
             return
         claimed = await _with_channels(rows)
         badges = await badges_of(sorted({item.row["person_id"] for item in claimed}))
-        outcomes = await asyncio.gather(*(self._send(item, badges) for item in claimed))
-        for item, outcome in zip(claimed, outcomes, strict=True):
-            await self._record(item, outcome)
+        # Recorded a slice at a time (one UPDATE for what was sent): a crash re-sends at most
+        # the slice in flight, and the database sees one statement per slice, not per push.
+        for start in range(0, len(claimed), CONCURRENCY):
+            part = claimed[start:start + CONCURRENCY]
+            outcomes = await asyncio.gather(*(self._send(item, badges) for item in part))
+            await self._record_all(part, outcomes)
+
+    async def _record_all(self, part: list[Claimed], outcomes: list[Outcome]) -> None:
+        sent = [item for item, outcome in zip(part, outcomes, strict=True)
+                if outcome.verdict == "sent" and _active(item)]
+        if sent:
+            await PushNotification.filter(
+                id__in=[item.row["id"] for item in sent], claimed_by=self.owner
+            ).update(state="sent", reason=None, claimed_until=None, sent_at=utcnow())
+            for item in sent:
+                count_outcome(item.row["provider"], "sent")
+        done = {item.row["id"] for item in sent}
+        for item, outcome in zip(part, outcomes, strict=True):
+            if item.row["id"] not in done:
+                await self._record(item, outcome)
 
     async def _claim(self, now: datetime, *, only: int | None = None) -> list[dict[str, Any]]:
         lock = " FOR UPDATE SKIP LOCKED" if dialect() == "postgres" else ""
@@ -111,7 +129,7 @@ class Sender:
             f"attempts = attempts + 1 WHERE id IN (SELECT id FROM push_notification WHERE {which} "
             "AND state = 'pending' AND (claimed_until IS NULL OR "
             f"claimed_until < {{}}) ORDER BY due_at, id LIMIT {{}}{lock}) RETURNING *",
-            [_db_time(now + LEASE), self.owner, only if only is not None else _db_time(now),
+            [_db_time(now + self.lease), self.owner, only if only is not None else _db_time(now),
              _db_time(now), self.batch])
 
     async def _send(self, item: Claimed, badges: dict[int, int]) -> Outcome:
@@ -139,7 +157,7 @@ class Sender:
             count_outcome(provider, "retried")
             return
         state = {"sent": "sent", "invalid": "invalid"}.get(outcome.verdict, "failed")
-        if item.channel is None or item.channel.state != "active":
+        if not _active(item):
             state = "dropped"
         reason = _final_reason(outcome, int(row["attempts"]))
         await mine.update(state=state, reason=reason, claimed_until=None,
@@ -170,6 +188,10 @@ def _final_reason(outcome: Outcome, attempts: int) -> str | None:
     if outcome.verdict == "retry":
         return f"gave up after {attempts} attempts: {outcome.reason}"[:300]
     return outcome.reason[:300] or outcome.verdict
+
+
+def _active(item: Claimed) -> bool:
+    return item.channel is not None and item.channel.state == "active"
 
 
 async def _with_channels(rows: list[dict[str, Any]]) -> list[Claimed]:

@@ -26,12 +26,13 @@ class PushService:
                  sms: SmsSender | None) -> None:
         self.settings = settings
         self.presence = Presence()
+        lease = timedelta(seconds=settings.push_lease_seconds)
         self.sender = Sender(providers, batch=settings.push_batch,
                              poll_seconds=settings.push_poll_seconds,
-                             give_up_seconds=settings.push_give_up_seconds)
+                             give_up_seconds=settings.push_give_up_seconds, lease=lease)
         self.follower = Follower(batch=settings.push_batch, previews=settings.push_preview_kinds,
                                  poll_seconds=settings.push_poll_seconds,
-                                 on_rows=self.sender.wake_event)
+                                 on_rows=self.sender.wake_event, lease=lease / 2)
         self.sms: SmsSender | None = None
         self.escalator: Escalator | None = None
         if sms is not None:
