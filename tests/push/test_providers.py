@@ -20,7 +20,7 @@ from conftest import free_port, settings_for_tests
 from fakes import FakeApns, FakeFcm, FakeGateway, FakeHms, FakeSms, apns_error, fcm_error, hms_code
 from fakes.fcm import BAD_TOKEN, UNREGISTERED
 from fakes.gateway import REJECTED
-from fakes.hms import BAD_MESSAGE, INVALID_TOKEN
+from fakes.hms import BAD_MESSAGE, INVALID_TOKEN, OAUTH
 from fakes.keys import Keys, make_keys
 from fakes.script import Answer
 from jose.exceptions import JOSEError
@@ -612,3 +612,11 @@ async def test_build_providers_picks_v3_when_a_huawei_service_account_is_named(
     providers = build_providers(settings)
     assert isinstance(providers["hms"], HarmonyProvider)
     await providers["hms"].close()
+
+
+async def test_hms_oauth_outage_is_asked_once_and_retried(hms: Any) -> None:
+    fake, provider = hms
+    fake.script.queue(OAUTH, Answer(503, headers={"retry-after": "9"}))
+    outcomes = await asyncio.gather(*(provider.send(vary(token=f"o{i}")) for i in range(20)))
+    assert set(outcomes) == {Outcome("retry", "hms oauth refused (HTTP 503)", 9.0)}
+    assert fake.token_requests == 1

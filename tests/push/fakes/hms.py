@@ -22,6 +22,7 @@ from .http_fake import HttpFake, bearer, json_body, reply
 from .script import Answer
 
 TOKEN_PATH = "/oauth2/v3/token"
+OAUTH = "__oauth__"
 
 
 def hms_code(code: str, msg: str, status: int = 400) -> Answer:
@@ -60,6 +61,9 @@ class FakeHms(HttpFake):
 
     async def token(self, request: web.Request) -> web.Response:
         self.token_requests += 1
+        scripted = self.script.answer_for(OAUTH)  # `script.queue(OAUTH, …)` fails the endpoint
+        if scripted is not None:
+            return reply(scripted)
         form = await request.post()
         if (form.get("grant_type"), form.get("client_id"), form.get("client_secret")) != (
             "client_credentials", self.app_id, self.client_secret
