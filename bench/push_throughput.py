@@ -23,7 +23,7 @@ provider latency at a steady rate, with a fake push gateway answering in 20 ms.
    the gateway (first to last arrival, and from the request), the time until the last.
    Target (issue 10): ≥ 2,000/s.
 Everything runs on this machine: the figures count the fake's and this process's CPU too.
-`--profile DIR` samples the server with py-spy during the burst and prints where it spent it.
+`--profile DIR` samples the server with py-spy during each phase and prints where it went.
 """
 
 from __future__ import annotations
@@ -252,8 +252,12 @@ async def measure(server: ServerProcess, fake: FakeGateway, ids: dict[str, int],
         print(f"Steady: {args.rate} direct messages/s for {args.seconds} s, each ringing a "
               f"phone attached through the API")
         load = OtherLoad(server)
+        sampler = Sampler(server.proc.pid, args.profile / "steady.txt") if args.profile else None
         await steady(http, fake, pairs, args.rate, args.seconds)
         print(f"  other load on the machine meanwhile {load.share()}")
+        if sampler is not None:
+            sampler.stop()
+            show_profile(args.profile / "steady.txt", "the steady phase")
         print(f"Burst: one notice to the whole city ({ids['people']:,} people)")
         load = OtherLoad(server)
         cpu = server.cpu_seconds()
@@ -263,12 +267,12 @@ async def measure(server: ServerProcess, fake: FakeGateway, ids: dict[str, int],
         print(f"  other load on the machine meanwhile {load.share()}")
         if sampler is not None:
             sampler.stop()
-            show_profile(args.profile / "burst.txt")
+            show_profile(args.profile / "burst.txt", "the burst")
 
 
-def show_profile(collapsed: Path) -> None:
+def show_profile(collapsed: Path, phase: str) -> None:
     inclusive, own = summarise(collapsed, top=30)
-    print("  server profile during the burst (share of samples, inclusive):")
+    print(f"  server profile during {phase} (share of samples, inclusive):")
     for frame, share in inclusive:
         print(f"    {share * 100:5.1f} %  {frame}")
     print("  … and where the time itself went (self):")
