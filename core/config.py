@@ -84,6 +84,9 @@ class Settings:
     push_hms_url: str = "https://push-api.cloud.huawei.com"  # POST /v1/{app id}/messages:send
     push_hms_token_url: str = "https://oauth-login.cloud.huawei.com/oauth2/v3/token"
     push_hms_badge_class: str = ""  # the app's entry activity, needed by HMS to set the badge
+    # HarmonyOS 5+ (NEXT) accepts only the v3 API signed with a service-account key: naming the
+    # file (Huawei API Console, JSON) sends every `hms` channel that way instead of v1.
+    push_hms_service_account_file: Path | None = None
     push_fcm_service_account_file: Path | None = None  # Google service-account JSON key
     push_fcm_url: str = "https://fcm.googleapis.com"  # POST /v1/projects/{id}/messages:send
     push_fcm_token_url: str = ""  # empty: the service account's own token_uri
@@ -154,27 +157,28 @@ def load_settings() -> Settings:
 
 def _push_settings() -> dict[str, object]:
     """The `TONGBAN_PUSH_*` and `TONGBAN_SMS_*` settings (see the fields of `Settings`)."""
-    return dict(
-        push_gateway_url=_env("PUSH_GATEWAY_URL", ""),
-        push_apns_key_file=_path("PUSH_APNS_KEY_FILE"),
-        push_apns_key_id=_env("PUSH_APNS_KEY_ID", ""),
-        push_apns_team_id=_env("PUSH_APNS_TEAM_ID", ""),
-        push_apns_url=_env("PUSH_APNS_URL", "https://api.push.apple.com"),
-        push_hms_app_id=_env("PUSH_HMS_APP_ID", ""),
-        push_hms_client_secret_file=_path("PUSH_HMS_CLIENT_SECRET_FILE"),
-        push_hms_url=_env("PUSH_HMS_URL", "https://push-api.cloud.huawei.com"),
-        push_hms_token_url=_env(
+    return {
+        "push_gateway_url": _env("PUSH_GATEWAY_URL", ""),
+        "push_apns_key_file": _path("PUSH_APNS_KEY_FILE"),
+        "push_apns_key_id": _env("PUSH_APNS_KEY_ID", ""),
+        "push_apns_team_id": _env("PUSH_APNS_TEAM_ID", ""),
+        "push_apns_url": _env("PUSH_APNS_URL", "https://api.push.apple.com"),
+        "push_hms_app_id": _env("PUSH_HMS_APP_ID", ""),
+        "push_hms_client_secret_file": _path("PUSH_HMS_CLIENT_SECRET_FILE"),
+        "push_hms_url": _env("PUSH_HMS_URL", "https://push-api.cloud.huawei.com"),
+        "push_hms_token_url": _env(
             "PUSH_HMS_TOKEN_URL", "https://oauth-login.cloud.huawei.com/oauth2/v3/token"
         ),
-        push_hms_badge_class=_env("PUSH_HMS_BADGE_CLASS", ""),
-        push_fcm_service_account_file=_path("PUSH_FCM_SERVICE_ACCOUNT_FILE"),
-        push_fcm_url=_env("PUSH_FCM_URL", "https://fcm.googleapis.com"),
-        push_fcm_token_url=_env("PUSH_FCM_TOKEN_URL", ""),
-        push_timeout_seconds=float(_env("PUSH_TIMEOUT_SECONDS", "10")),
-        push_connections=_int("PUSH_CONNECTIONS", 100),
-        sms_webhook_url=_env("SMS_WEBHOOK_URL", ""),
-        sms_webhook_token_file=_path("SMS_WEBHOOK_TOKEN_FILE"),
-    )
+        "push_hms_badge_class": _env("PUSH_HMS_BADGE_CLASS", ""),
+        "push_hms_service_account_file": _path("PUSH_HMS_SERVICE_ACCOUNT_FILE"),
+        "push_fcm_service_account_file": _path("PUSH_FCM_SERVICE_ACCOUNT_FILE"),
+        "push_fcm_url": _env("PUSH_FCM_URL", "https://fcm.googleapis.com"),
+        "push_fcm_token_url": _env("PUSH_FCM_TOKEN_URL", ""),
+        "push_timeout_seconds": float(_env("PUSH_TIMEOUT_SECONDS", "10")),
+        "push_connections": _int("PUSH_CONNECTIONS", 100),
+        "sms_webhook_url": _env("SMS_WEBHOOK_URL", ""),
+        "sms_webhook_token_file": _path("SMS_WEBHOOK_TOKEN_FILE"),
+    }
 
 
 def _path(name: str) -> Path | None:

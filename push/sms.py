@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import httpx
-
 from core.config import Settings
 from push.providers import http
 from push.providers.base import Outcome
@@ -24,29 +22,29 @@ class SmsSender(Protocol):
 
 
 class WebhookSms:
-    def __init__(self, url: str, *, token: str, client: httpx.AsyncClient) -> None:
-        self._url, self._client = url, client
+    def __init__(self, url: str, *, token: str, pool: http.Pool) -> None:
+        self._url, self._pool = url, pool
         self._headers = {"authorization": f"Bearer {token}"} if token else {}
 
     async def send(self, phone: str, text: str) -> Outcome:
         try:
-            response = await self._client.post(
+            reply = await self._pool.post(
                 self._url, json={"phone": phone, "text": text}, headers=self._headers
             )
-        except httpx.HTTPError as error:
+        except http.UNREACHABLE as error:
             return http.unreachable(error)
-        return _outcome(response)
+        return _outcome(reply)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        await self._pool.close()
 
 
-def _outcome(response: httpx.Response) -> Outcome:
-    if response.is_success:
+def _outcome(reply: http.Reply) -> Outcome:
+    if 200 <= reply.status < 300:
         return Outcome("sent")
-    reason = f"sms webhook HTTP {response.status_code}"
-    if http.transient(response):
-        return http.retry(response, reason)
+    reason = f"sms webhook HTTP {reply.status}"
+    if http.transient(reply):
+        return http.retry(reply, reason)
     return Outcome("failed", reason)
 
 
@@ -56,7 +54,5 @@ def build_sms(settings: Settings) -> SmsSender | None:
         return None
     token_file = settings.sms_webhook_token_file
     token = token_file.read_text().strip() if token_file is not None else ""
-    client = http.client(
-        "", timeout=settings.push_timeout_seconds, connections=settings.push_connections
-    )
-    return WebhookSms(settings.sms_webhook_url, token=token, client=client)
+    pool = http.Pool(timeout=settings.push_timeout_seconds, connections=settings.push_connections)
+    return WebhookSms(settings.sms_webhook_url, token=token, pool=pool)

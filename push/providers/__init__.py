@@ -12,6 +12,7 @@ from push.providers.apns import ApnsProvider
 from push.providers.base import Provider
 from push.providers.fcm import FcmProvider, ServiceAccount
 from push.providers.gateway import GatewayProvider
+from push.providers.harmony import HarmonyProvider
 from push.providers.hms import HmsProvider
 
 
@@ -42,6 +43,11 @@ def _apns(settings: Settings) -> Provider | None:
 
 
 def _hms(settings: Settings) -> Provider | None:
+    if settings.push_hms_service_account_file is not None:
+        return HarmonyProvider.from_service_account(
+            settings.push_hms_service_account_file, url=settings.push_hms_url,
+            timeout=settings.push_timeout_seconds, connections=settings.push_connections,
+        )
     if not settings.push_hms_app_id or settings.push_hms_client_secret_file is None:
         return None
     return HmsProvider.from_secret_file(
@@ -58,8 +64,5 @@ def _fcm(settings: Settings) -> Provider | None:
     account = ServiceAccount.from_file(
         settings.push_fcm_service_account_file, token_url=settings.push_fcm_token_url
     )
-    client = http.client(
-        settings.push_fcm_url, timeout=settings.push_timeout_seconds,
-        connections=settings.push_connections,
-    )
-    return FcmProvider(account, client=client)
+    pool = http.Pool(timeout=settings.push_timeout_seconds, connections=settings.push_connections)
+    return FcmProvider(account, url=settings.push_fcm_url, pool=pool)

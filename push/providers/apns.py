@@ -68,8 +68,9 @@ class ApnsProvider:
         cls, key_file: Path, *, key_id: str, team_id: str, url: str, timeout: float
     ) -> ApnsProvider:
         token = ProviderToken(key_file.read_text(), key_id=key_id, team_id=team_id)
+        token.get()  # a key that cannot sign stops the start-up, not the first push
         # One HTTP/2 connection multiplexes Apple's ~1,000 concurrent streams.
-        return cls(token, client=http.client(url, timeout=timeout, connections=1, http2=True))
+        return cls(token, client=http.http2_client(url, timeout=timeout))
 
     async def send(self, notification: Notification) -> Outcome:
         path = f"/3/device/{notification.token}"
@@ -79,7 +80,8 @@ class ApnsProvider:
             )
         except httpx.HTTPError as error:
             return http.unreachable(error)
-        return self._outcome(response, notification)
+        reply = http.Reply(response.status_code, response.headers, response.content)
+        return self._outcome(reply, notification)
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -90,31 +92,31 @@ class ApnsProvider:
             "apns-expiration": str(int(time.time()) + EXPIRATION_SECONDS),
         }
 
-    def _outcome(self, response: httpx.Response, notification: Notification) -> Outcome:
-        if response.status_code == 200:
+    def _outcome(self, reply: http.Reply, notification: Notification) -> Outcome:
+        if reply.status == 200:
             return Outcome("sent")
-        reason = self._reason(response, notification)
+        reason = self._reason(reply, notification)
         if reason == "ExpiredProviderToken":
             self._token.discard()
             return Outcome("retry", reason, 0.0)
-        return verdict(response, reason)
+        return verdict(reply, reason)
 
-    def _reason(self, response: httpx.Response, notification: Notification) -> str:
+    def _reason(self, reply: http.Reply, notification: Notification) -> str:
         try:
-            reason = str(response.json().get("reason", ""))
+            reason = str(reply.json().get("reason", ""))
         except (ValueError, AttributeError):
             reason = ""
         secrets = (self._token.current, notification.token)
-        return http.redact(reason or f"HTTP {response.status_code}", secrets)
+        return http.redact(reason or f"HTTP {reply.status}", secrets)
 
 
-def verdict(response: httpx.Response, reason: str) -> Outcome:
+def verdict(reply: http.Reply, reason: str) -> Outcome:
     """Apple's answer as an outcome: a dead token is invalid; 429/5xx (including
     TooManyProviderTokenUpdates) come back later; any other refusal is final."""
-    if response.status_code == 410 or reason in INVALID:
+    if reply.status == 410 or reason in INVALID:
         return Outcome("invalid", reason)
-    if http.transient(response):
-        return http.retry(response, reason)
+    if http.transient(reply):
+        return http.retry(reply, reason)
     return Outcome("failed", reason)
 
 

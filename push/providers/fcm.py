@@ -22,22 +22,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 from jose import jwt
 
 from push.providers import apns, http
 from push.providers.base import Notification, Outcome
 from push.providers.payload import alert_text, collapse_id, fields
-from push.providers.tokens import CachedToken
+from push.providers.tokens import CachedToken, TokenRefused, grant
 
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 INVALID = {"UNREGISTERED", "SENDER_ID_MISMATCH"}
 TTL = "86400s"
-
-
-class TokenRefused(Exception):
-    """The token endpoint would not give a token; the message names only the status."""
 
 
 class ServiceAccount:
@@ -50,7 +45,9 @@ class ServiceAccount:
 
     @classmethod
     def from_file(cls, path: Path, *, token_url: str = "") -> ServiceAccount:
-        return cls(json.loads(path.read_text()), token_url=token_url)
+        account = cls(json.loads(path.read_text()), token_url=token_url)
+        account.assertion(int(time.time()))  # a key that cannot sign stops the start-up
+        return account
 
     def assertion(self, now: int) -> str:
         claims = {
@@ -63,62 +60,56 @@ class ServiceAccount:
 class FcmProvider:
     name = "fcm"
 
-    def __init__(self, account: ServiceAccount, *, client: httpx.AsyncClient) -> None:
-        self._account, self._client = account, client
+    def __init__(self, account: ServiceAccount, *, url: str, pool: http.Pool) -> None:
+        self._account, self._pool = account, pool
         self._token = CachedToken(self._fetch_token)
-        self._path = f"/v1/projects/{account.project_id}/messages:send"
+        self._send_url = f"{url.rstrip('/')}/v1/projects/{account.project_id}/messages:send"
 
     async def send(self, notification: Notification) -> Outcome:
         try:
             token = await self._token.get()
-            response = await self._client.post(
-                self._path, json={"message": message(notification)},
+            reply = await self._pool.post(
+                self._send_url, json={"message": message(notification)},
                 headers={"authorization": f"Bearer {token}"},
             )
         except TokenRefused as refused:
-            return Outcome("failed", str(refused))
-        except httpx.HTTPError as error:
+            return refused.outcome
+        except http.UNREACHABLE as error:
             return http.unreachable(error)
-        return self._outcome(response, token, notification)
+        return self._outcome(reply, token, notification)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        await self._pool.close()
 
     async def _fetch_token(self) -> tuple[str, float]:
         form = {"grant_type": GRANT, "assertion": self._account.assertion(int(time.time()))}
-        response = await self._client.post(self._account.token_url, data=form)
-        if response.status_code != 200:
-            if http.transient(response):
-                response.raise_for_status()  # an HTTPError: retried like any outage
-            raise TokenRefused(f"fcm oauth refused (HTTP {response.status_code})")
-        answer = response.json()
-        return str(answer["access_token"]), float(answer.get("expires_in", 3600))
+        return grant(await self._pool.post(self._account.token_url, data=form), "fcm")
 
-    def _outcome(self, response: httpx.Response, token: str, notification: Notification) -> Outcome:
-        if response.status_code == 200:
+    def _outcome(self, reply: http.Reply, token: str, notification: Notification) -> Outcome:
+        if reply.status == 200:
             return Outcome("sent")
-        code, text = error_code(response)
+        code, text = error_code(reply)
         reason = http.redact(f"fcm {code}: {text}", (token, notification.token))
-        if response.status_code == 401 and code != "THIRD_PARTY_AUTH_ERROR":
+        if reply.status == 401 and code != "THIRD_PARTY_AUTH_ERROR":
             self._token.discard(token)
             return Outcome("retry", reason, 0.0)
-        return verdict(response, code, text, reason)
+        return verdict(reply, code, text, reason)
 
 
-def verdict(response: httpx.Response, code: str, text: str, reason: str) -> Outcome:
+def verdict(reply: http.Reply, code: str, text: str, reason: str) -> Outcome:
     if code in INVALID or (code == "INVALID_ARGUMENT" and "registration token" in text):
         return Outcome("invalid", reason)
-    if http.transient(response):
-        return http.retry(response, reason)
+    if http.transient(reply):
+        return http.retry(reply, reason)
     return Outcome("failed", reason)
 
 
-def error_code(response: httpx.Response) -> tuple[str, str]:
+def error_code(reply: http.Reply) -> tuple[str, str]:
     """(the FcmError code, or the status when there is none; the message)."""
     try:
-        error = response.json()["error"]
+        error = reply.json()["error"]
     except (ValueError, KeyError, TypeError):
-        return f"HTTP {response.status_code}", ""
+        return f"HTTP {reply.status}", ""
     details = error.get("details", [])
     codes = [d.get("errorCode") for d in details if "FcmError" in d.get("@type", "")]
     code = codes[0] if codes and codes[0] else error.get("status", "")

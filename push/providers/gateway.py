@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from push.providers import http
 from push.providers.base import Notification, Outcome
 from push.providers.payload import alert_text, collapse_id, fields
@@ -22,36 +20,36 @@ from push.providers.payload import alert_text, collapse_id, fields
 class GatewayProvider:
     name = "gateway"
 
-    def __init__(self, url: str, *, client: httpx.AsyncClient) -> None:
-        self._url, self._client = url, client
+    def __init__(self, url: str, *, pool: http.Pool) -> None:
+        self._url, self._pool = url, pool
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float, connections: int) -> GatewayProvider:
-        return cls(url, client=http.client("", timeout=timeout, connections=connections))
+        return cls(url, pool=http.Pool(timeout=timeout, connections=connections))
 
     async def send(self, notification: Notification) -> Outcome:
         try:
-            response = await self._client.post(self._url, json=request(notification))
-        except httpx.HTTPError as error:
+            reply = await self._pool.post(self._url, json=request(notification))
+        except http.UNREACHABLE as error:
             return http.unreachable(error)
-        return outcome(response, notification)
+        return outcome(reply, notification)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        await self._pool.close()
 
 
-def outcome(response: httpx.Response, notification: Notification) -> Outcome:
-    if response.status_code == 200:
-        return _accepted(response, notification)
-    reason = f"gateway HTTP {response.status_code}"
-    if http.transient(response):
-        return http.retry(response, reason)
+def outcome(reply: http.Reply, notification: Notification) -> Outcome:
+    if reply.status == 200:
+        return _accepted(reply, notification)
+    reason = f"gateway HTTP {reply.status}"
+    if http.transient(reply):
+        return http.retry(reply, reason)
     return Outcome("failed", reason)
 
 
-def _accepted(response: httpx.Response, notification: Notification) -> Outcome:
+def _accepted(reply: http.Reply, notification: Notification) -> Outcome:
     try:
-        rejected = response.json().get("rejected", [])
+        rejected = reply.json().get("rejected", [])
     except (ValueError, AttributeError):
         return Outcome("failed", "gateway answered 200 without JSON")
     if notification.token in rejected:

@@ -16,15 +16,14 @@ the notification under that tag."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from push.providers import http
 from push.providers.base import Notification, Outcome
 from push.providers.payload import alert_text, collapse_id, fields
-from push.providers.tokens import CachedToken
+from push.providers.tokens import CachedToken, TokenRefused, grant
 
 SUCCESS = "80000000"
 INVALID = {"80300007": "token invalid", "80100000": "token refused"}
@@ -33,19 +32,16 @@ INTERNAL = "81000001"
 TTL = "86400s"
 
 
-class TokenRefused(Exception):
-    """The OAuth endpoint would not give a token; the message names only the status."""
-
-
 class HmsProvider:
     name = "hms"
 
     def __init__(
-        self, *, app_id: str, client_secret: str, token_url: str, client: httpx.AsyncClient,
+        self, *, app_id: str, client_secret: str, url: str, token_url: str, pool: http.Pool,
         badge_class: str = "",
     ) -> None:
         self._app_id, self._secret, self._token_url = app_id, client_secret, token_url
-        self._client, self._badge_class = client, badge_class
+        self._pool, self._badge_class = pool, badge_class
+        self._send_url = f"{url.rstrip('/')}/v1/{app_id}/messages:send"
         self._token = CachedToken(self._fetch_token)
 
     @classmethod
@@ -54,60 +50,38 @@ class HmsProvider:
         connections: int, badge_class: str = "",
     ) -> HmsProvider:
         return cls(
-            app_id=app_id, client_secret=secret_file.read_text().strip(), token_url=token_url,
-            client=http.client(url, timeout=timeout, connections=connections),
+            app_id=app_id, client_secret=secret_file.read_text().strip(), url=url,
+            token_url=token_url, pool=http.Pool(timeout=timeout, connections=connections),
             badge_class=badge_class,
         )
 
     async def send(self, notification: Notification) -> Outcome:
         try:
             token = await self._token.get()
-            response = await self._client.post(
-                f"/v1/{self._app_id}/messages:send", json=self._request(notification),
+            reply = await self._pool.post(
+                self._send_url, json=self._request(notification),
                 headers={"authorization": f"Bearer {token}"},
             )
         except TokenRefused as refused:
-            return Outcome("failed", str(refused))
-        except httpx.HTTPError as error:
+            return refused.outcome
+        except http.UNREACHABLE as error:
             return http.unreachable(error)
-        return self._outcome(response, token)
+        return self._outcome(reply, token)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        await self._pool.close()
 
     async def _fetch_token(self) -> tuple[str, float]:
         form = {
             "grant_type": "client_credentials", "client_id": self._app_id,
             "client_secret": self._secret,
         }
-        response = await self._client.post(self._token_url, data=form)
-        if response.status_code != 200:
-            if http.transient(response):
-                response.raise_for_status()  # an HTTPError: retried like any outage
-            raise TokenRefused(f"hms oauth refused (HTTP {response.status_code})")
-        answer = response.json()
-        return str(answer["access_token"]), float(answer.get("expires_in", 3600))
+        return grant(await self._pool.post(self._token_url, data=form), "hms")
 
-    def _outcome(self, response: httpx.Response, token: str) -> Outcome:
-        code = self._code(response)
-        reason = http.redact(f"hms {code or response.status_code}", (token, self._secret))
-        if code == SUCCESS and response.status_code == 200:
-            return Outcome("sent")
-        if code in INVALID:
-            return Outcome("invalid", f"hms {code} {INVALID[code]}")
-        if code in EXPIRED:
+    def _outcome(self, reply: http.Reply, token: str) -> Outcome:
+        if code_of(reply) in EXPIRED:
             self._token.discard(token)
-            return Outcome("retry", reason, 0.0)
-        if code == INTERNAL or http.transient(response):
-            return http.retry(response, reason)
-        return Outcome("failed", reason)
-
-    @staticmethod
-    def _code(response: httpx.Response) -> str:
-        try:
-            return str(response.json().get("code", ""))
-        except (ValueError, AttributeError):
-            return ""
+        return verdict(reply, (token, self._secret))
 
     def _request(self, notification: Notification) -> dict[str, Any]:
         message: dict[str, Any] = {
@@ -135,3 +109,26 @@ class HmsProvider:
         if self._badge_class:
             shown["badge"] = {"set_num": notification.badge, "class": self._badge_class}
         return shown
+
+
+def verdict(reply: http.Reply, secrets: Iterable[str]) -> Outcome:
+    """Huawei's answer (v1 and v3 share the result codes) as an outcome. A refused or expired
+    credential comes back at once (`retry_after` 0): the caller has renewed it."""
+    code = code_of(reply)
+    reason = http.redact(f"hms {code or reply.status}", secrets)
+    if code == SUCCESS and reply.status == 200:
+        return Outcome("sent")
+    if code in INVALID:
+        return Outcome("invalid", f"hms {code} {INVALID[code]}")
+    if code in EXPIRED:
+        return Outcome("retry", reason, 0.0)
+    if code == INTERNAL or http.transient(reply):
+        return http.retry(reply, reason)
+    return Outcome("failed", reason)
+
+
+def code_of(reply: http.Reply) -> str:
+    try:
+        return str(reply.json().get("code", ""))
+    except (ValueError, AttributeError):
+        return ""

@@ -44,10 +44,10 @@ async def fake_sms(server: Server) -> AsyncIterator[FakeSms]:
     """An SMS webhook on loopback, used by the server for escalation."""
     fake = FakeSms(token=SMS_TOKEN)
     await fake.start()
-    client = http.client("", timeout=5.0, connections=5)
-    server.app.state.push.use_sms(WebhookSms(fake.sms_url, token=SMS_TOKEN, client=client))
+    sms = WebhookSms(fake.sms_url, token=SMS_TOKEN, pool=http.Pool(timeout=5.0, connections=5))
+    server.app.state.push.use_sms(sms)
     yield fake
-    await client.aclose()
+    await sms.close()
     await fake.stop()
 
 

@@ -24,11 +24,13 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--kind", required=True, choices=["apns", "hms", "fcm", "gateway", "sms"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
-    parser.add_argument("--public-key", type=Path, help="apns, fcm: PEM public key file")
+    parser.add_argument("--public-key", type=Path,
+                        help="apns, fcm, hms (v3): PEM public key file")
     parser.add_argument("--key-id", default="", help="apns: the .p8 key's id")
     parser.add_argument("--team-id", default="", help="apns: the team id")
     parser.add_argument("--app-id", default="", help="hms: app id")
     parser.add_argument("--secret", default="", help="hms: app secret; sms: bearer token")
+    parser.add_argument("--sub-account", default="", help="hms (v3): the service account's")
     parser.add_argument("--project", default="", help="fcm: project id")
     parser.add_argument("--email", default="", help="fcm: service account email")
     return parser.parse_args()
@@ -40,7 +42,8 @@ def make(args: argparse.Namespace) -> FakeApns | HttpFake:
         return FakeApns(public_pem=public, key_id=args.key_id, team_id=args.team_id,
                         latency=args.latency)
     if args.kind == "hms":
-        return FakeHms(app_id=args.app_id, client_secret=args.secret, latency=args.latency)
+        return FakeHms(app_id=args.app_id, client_secret=args.secret, latency=args.latency,
+                       account_public_pem=public, sub_account=args.sub_account)
     if args.kind == "fcm":
         return FakeFcm(project_id=args.project, email=args.email, public_pem=public,
                        latency=args.latency)

@@ -37,6 +37,7 @@ class FakeApns:
         self.script = Script(latency)
         self.public_pem, self.key_id, self.team_id = public_pem, key_id, team_id
         self.provider_tokens: set[str] = set()  # distinct JWTs seen (verified once each)
+        self.connections = 0  # TCP connections accepted
         self._server: asyncio.Server | None = None
         self.port = 0
 
@@ -106,6 +107,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self.fake.connections += 1
         self.h2.initiate_connection()
         self._flush()
 

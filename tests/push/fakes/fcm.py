@@ -9,11 +9,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from aiohttp import web
 from jose import jwt
 from jose.exceptions import JOSEError
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from .http_fake import HttpFake, bearer, json_body, reply
 from .script import Answer
@@ -32,6 +30,7 @@ def fcm_error(status: int, state: str, code: str | None, message: str, **headers
 
 
 UNREGISTERED = fcm_error(404, "NOT_FOUND", "UNREGISTERED", "Requested entity was not found.")
+UNAUTHENTICATED = fcm_error(401, "UNAUTHENTICATED", None, "Request had invalid credentials.")
 BAD_TOKEN = fcm_error(
     400, "INVALID_ARGUMENT", "INVALID_ARGUMENT",
     "The registration token is not a valid FCM registration token",
@@ -53,20 +52,22 @@ class FakeFcm(HttpFake):
     def expire_tokens(self) -> None:
         self._tokens.clear()
 
-    def routes(self) -> list[Route]:
+    def routes(self) -> list[web.RouteDef]:
         return [
-            Route(TOKEN_PATH, self.token, methods=["POST"]),
-            Route("/v1/projects/{project}/messages:send", self.send, methods=["POST"]),
+            web.post(TOKEN_PATH, self.token),
+            web.post("/v1/projects/{project}/messages:send", self.send),
         ]
 
-    async def token(self, request: Request) -> Response:
+    async def token(self, request: web.Request) -> web.Response:
         self.token_requests += 1
-        form = await request.form()
+        form = await request.post()
         if not self._assertion_ok(str(form.get("assertion", ""))):
-            return JSONResponse({"error": "invalid_grant", "error_description": "bad jwt"}, 400)
+            refused = {"error": "invalid_grant", "error_description": "bad jwt"}
+            return web.json_response(refused, status=400)
         token = f"ya29.fake-{next(self._serial)}"
         self._tokens.add(token)
-        return JSONResponse({"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
+        granted = {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
+        return web.json_response(granted)
 
     def _assertion_ok(self, assertion: str) -> bool:
         try:
@@ -77,12 +78,12 @@ class FakeFcm(HttpFake):
             return False
         return claims.get("iss") == self.email and claims.get("scope") == SCOPE
 
-    async def send(self, request: Request) -> Response:
+    async def send(self, request: web.Request) -> web.Response:
         await self.pause()
         if bearer(request) not in self._tokens:
-            return reply(fcm_error(401, "UNAUTHENTICATED", None, "Request had invalid credentials."))
+            return reply(UNAUTHENTICATED)
         body = await json_body(request)
-        self.script.record(request.url.path, dict(request.headers), body)
+        self.script.record(request.path, {k.lower(): v for k, v in request.headers.items()}, body)
         device = str(body.get("message", {}).get("token", ""))
-        name = f"projects/{request.path_params['project']}/messages/{len(self.script.received)}"
+        name = f"projects/{request.match_info['project']}/messages/{len(self.script.received)}"
         return reply(self.script.answer_for(device) or Answer(200, {"name": name}))

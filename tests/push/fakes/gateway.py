@@ -4,9 +4,7 @@ scripted error status."""
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from aiohttp import web
 
 from .http_fake import HttpFake, json_body, reply
 from .script import Answer
@@ -20,13 +18,13 @@ class FakeGateway(HttpFake):
     def notify_url(self) -> str:
         return self.url + NOTIFY_PATH
 
-    def routes(self) -> list[Route]:
-        return [Route(NOTIFY_PATH, self.notify, methods=["POST"])]
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(NOTIFY_PATH, self.notify)]
 
-    async def notify(self, request: Request) -> Response:
+    async def notify(self, request: web.Request) -> web.Response:
         await self.pause()
         body = await json_body(request)
-        self.script.record(request.url.path, {}, body)
+        self.script.record(request.path, {}, body)
         keys = [d.get("pushkey", "") for d in body.get("notification", {}).get("devices", [])]
         rejected: list[str] = []
         for key in keys:
@@ -35,4 +33,4 @@ class FakeGateway(HttpFake):
                 return reply(answer)
             if answer is not None:
                 rejected.append(key)
-        return JSONResponse({"rejected": rejected})
+        return web.json_response({"rejected": rejected})

@@ -1,6 +1,9 @@
-"""What the HTTP fakes share: a Starlette app with the vendor's routes plus `/_fake/*` controls
-(so a fake running as its own process can be read and scripted), served by uvicorn either in
-the caller's event loop (pytest) or as the whole process (`python -m tests.push.fakes`)."""
+"""What the HTTP fakes share: an aiohttp application with the vendor's routes plus `/_fake/*`
+controls (so a fake running as its own process can be read and scripted), served in the
+caller's event loop (pytest) or as the whole process (`python -m tests.push.fakes`).
+
+aiohttp rather than Starlette on uvicorn: in the push benchmark the fake must answer thousands
+of requests a second on a core it shares, and measure Tongban rather than itself."""
 
 from __future__ import annotations
 
@@ -8,51 +11,48 @@ import asyncio
 from abc import ABC, abstractmethod
 from typing import Any
 
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from aiohttp import web
 
 from .script import Answer, Script
 
-
-def reply(answer: Answer) -> Response:
-    return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
+Handler = Any  # an aiohttp request handler
 
 
-def controls(script: Script) -> list[Route]:
+def reply(answer: Answer) -> web.Response:
+    return web.json_response(answer.body, status=answer.status, headers=answer.headers)
+
+
+def controls(script: Script) -> list[web.RouteDef]:
     """`GET /_fake/stats`, `GET /_fake/received?after=&limit=`, `POST /_fake/script`
     `{token, status, body?, headers?, times? | always?}`, `POST /_fake/reset`."""
 
-    async def stats(request: Request) -> Response:
+    async def stats(request: web.Request) -> web.Response:
         got = script.received
         first, last = (got[0].at, got[-1].at) if got else (None, None)
-        return JSONResponse({"count": len(got), "first_at": first, "last_at": last})
+        return web.json_response({"count": len(got), "first_at": first, "last_at": last})
 
-    async def received(request: Request) -> Response:
-        after = int(request.query_params.get("after", 0))
-        limit = int(request.query_params.get("limit", 1000))
+    async def received(request: web.Request) -> web.Response:
+        after = int(request.query.get("after", 0))
+        limit = int(request.query.get("limit", 1000))
         rows = script.received[after:after + limit]
-        return JSONResponse([{"at": r.at, "path": r.path, "body": r.body} for r in rows])
+        return web.json_response([{"at": r.at, "path": r.path, "body": r.body} for r in rows])
 
-    async def scripted(request: Request) -> Response:
+    async def scripted(request: web.Request) -> web.Response:
         ask = await request.json()
         answer = Answer(ask["status"], ask.get("body", {}), ask.get("headers", {}))
         if ask.get("always"):
             script.always(ask["token"], answer)
         else:
             script.queue(ask["token"], answer, times=int(ask.get("times", 1)))
-        return JSONResponse({})
+        return web.json_response({})
 
-    async def reset(request: Request) -> Response:
+    async def reset(request: web.Request) -> web.Response:
         script.reset()
-        return JSONResponse({})
+        return web.json_response({})
 
     return [
-        Route("/_fake/stats", stats), Route("/_fake/received", received),
-        Route("/_fake/script", scripted, methods=["POST"]),
-        Route("/_fake/reset", reset, methods=["POST"]),
+        web.get("/_fake/stats", stats), web.get("/_fake/received", received),
+        web.post("/_fake/script", scripted), web.post("/_fake/reset", reset),
     ]
 
 
@@ -62,45 +62,38 @@ class HttpFake(ABC):
     def __init__(self, latency: float = 0.0) -> None:
         self.script = Script(latency)
         self.port = 0
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._runner: web.AppRunner | None = None
 
     @abstractmethod
-    def routes(self) -> list[Route]: ...
+    def routes(self) -> list[web.RouteDef]: ...
 
-    def app(self) -> Starlette:
-        return Starlette(routes=[*self.routes(), *controls(self.script)])
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.add_routes([*self.routes(), *controls(self.script)])
+        return app
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     async def pause(self) -> None:
-        await asyncio.sleep(self.script.latency)
-
-    def config(self, port: int) -> uvicorn.Config:
-        return uvicorn.Config(
-            self.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-            access_log=False,
-        )
+        if self.script.latency:
+            await asyncio.sleep(self.script.latency)
 
     async def start(self, port: int = 0) -> int:
-        self._server = uvicorn.Server(self.config(port))
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-            await asyncio.sleep(0.01)
-        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        self._runner = web.AppRunner(self.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port, backlog=1024)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
         return self.port
 
     async def stop(self) -> None:
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await self._task
+        if self._runner is not None:
+            await self._runner.cleanup()
 
 
-async def json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError:
@@ -108,6 +101,6 @@ async def json_body(request: Request) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def bearer(request: Request) -> str:
+def bearer(request: web.Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return token if scheme.lower() == "bearer" else ""

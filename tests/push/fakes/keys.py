@@ -29,19 +29,24 @@ class Keys:
     fcm_email: str
     hms_app_id: str
     hms_secret_file: Path
+    harmony_account_file: Path  # Huawei service account (HarmonyOS 5+, the v3 API)
+    harmony_public_pem: str
     sms_token_file: Path
 
     def secret_values(self) -> list[str]:
         """Every secret text, to check that none shows up where it must not."""
         account = json.loads(self.fcm_account_file.read_text())
+        harmony = json.loads(self.harmony_account_file.read_text())
         files = (self.apns_key_file, self.hms_secret_file, self.sms_token_file)
-        return [path.read_text().strip() for path in files] + [account["private_key"]]
+        keys = [account["private_key"], harmony["private_key"]]
+        return [path.read_text().strip() for path in files] + keys
 
 
 def make_keys(folder: Path) -> Keys:
     folder.mkdir(parents=True, exist_ok=True)
     apns_private = ec.generate_private_key(ec.SECP256R1())
     fcm_private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    harmony_private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return Keys(
         apns_key_file=_write(folder / "AuthKey_ABC123DEFG.p8", _private_pem(apns_private)),
         apns_public_pem=_public_pem(apns_private), apns_key_id="ABC123DEFG",
@@ -51,6 +56,8 @@ def make_keys(folder: Path) -> Keys:
         fcm_email="push@tongban-test.iam.gserviceaccount.com",
         hms_app_id="104857600",
         hms_secret_file=_write(folder / "hms-secret", secrets.token_hex(32)),
+        harmony_account_file=_write(folder / "harmony-account.json", _harmony(harmony_private)),
+        harmony_public_pem=_public_pem(harmony_private),
         sms_token_file=_write(folder / "sms-token", secrets.token_urlsafe(24)),
     )
 
@@ -61,6 +68,14 @@ def _account(key: rsa.RSAPrivateKey) -> str:
         "private_key_id": secrets.token_hex(20), "private_key": _private_pem(key),
         "client_email": "push@tongban-test.iam.gserviceaccount.com",
         "token_uri": "https://oauth2.googleapis.com/token",
+    })
+
+
+def _harmony(key: rsa.RSAPrivateKey) -> str:
+    return json.dumps({
+        "project_id": "101653523863785276", "key_id": secrets.token_hex(16),
+        "private_key": _private_pem(key), "sub_account": "1048576001",
+        "token_uri": "https://oauth-login.cloud.huawei.com/oauth2/v3/token",
     })
 
 

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from aiohttp import web
 
 from .http_fake import HttpFake, bearer, json_body, reply
 
@@ -21,14 +19,14 @@ class FakeSms(HttpFake):
     def sms_url(self) -> str:
         return self.url + SMS_PATH
 
-    def routes(self) -> list[Route]:
-        return [Route(SMS_PATH, self.receive, methods=["POST"])]
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(SMS_PATH, self.receive)]
 
-    async def receive(self, request: Request) -> Response:
+    async def receive(self, request: web.Request) -> web.Response:
         await self.pause()
         if bearer(request) != self.token:
-            return JSONResponse({"error": "unauthorized"}, 401)
+            return web.json_response({"error": "unauthorized"}, status=401)
         body = await json_body(request)
-        self.script.record(request.url.path, {}, body)
+        self.script.record(request.path, {}, body)
         answer = self.script.answer_for(str(body.get("phone", "")))
-        return reply(answer) if answer else JSONResponse({"id": len(self.script.received)})
+        return reply(answer) if answer else web.json_response({"id": len(self.script.received)})
