@@ -43,6 +43,15 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     feed_poll_seconds: float = 1.0
+    # Push to phones that are asleep (README, "Push"); the provider credentials are further down.
+    push_preview_kinds: tuple[str, ...] = ()  # rule kinds whose pushes may carry title/body
+    push_escalate_minutes: int = 30  # a 特急 item unconfirmed this long is escalated by SMS
+    push_sms_per_person_day: int = 3  # at most this many escalation SMS to one person a day
+    push_sms_per_sender_day: int = 100  # … and for one sender's items a day (no SMS storms)
+    push_give_up_seconds: int = 6 * 3600  # a push still failing this long after it was made
+    push_poll_seconds: float = 1.0  # the outbox is also polled (the bus wakes it sooner)
+    push_batch: int = 500  # events mapped, or notifications claimed, per transaction
+    push_lease_seconds: float = 60.0  # a dead process's follower lease and claims lapse after
     # Operations (see README, "Operations"): feed retention, /metrics access, logs, shutdown.
     feed_retention_days: int = 90
     metrics_allow: tuple[str, ...] = ("127.0.0.0/8", "::1")
@@ -63,6 +72,28 @@ class Settings:
     fonts_dir: Path | None = None  # licensed faces for issued documents; None: data_dir/fonts
     ca_passphrase: str = ""  # encrypts CA and unit keys at rest; empty: derived from secret
     ca_auto: bool = True  # create the CA and a unit's certificate when first needed
+    # Push providers (README, "Push"). A provider is on only when its settings are present.
+    # Secrets live in files named here (mode 0600 advised), never in the database or the logs.
+    push_gateway_url: str = ""  # the notify URL of a Matrix-shaped push gateway ("gateway")
+    push_apns_key_file: Path | None = None  # the team's AuthKey_<key id>.p8 (ES256 private key)
+    push_apns_key_id: str = ""  # the key's id (10 characters, from the developer account)
+    push_apns_team_id: str = ""  # the team id, issuer of the provider token
+    push_apns_url: str = "https://api.push.apple.com"  # development: api.sandbox.push.apple.com
+    push_hms_app_id: str = ""  # Huawei AppGallery Connect app id, also the OAuth client id
+    push_hms_client_secret_file: Path | None = None  # the app secret, in a file
+    push_hms_url: str = "https://push-api.cloud.huawei.com"  # POST /v1/{app id}/messages:send
+    push_hms_token_url: str = "https://oauth-login.cloud.huawei.com/oauth2/v3/token"
+    push_hms_badge_class: str = ""  # the app's entry activity, needed by HMS to set the badge
+    # HarmonyOS 5+ (NEXT) accepts only the v3 API signed with a service-account key: naming the
+    # file (Huawei API Console, JSON) sends every `hms` channel that way instead of v1.
+    push_hms_service_account_file: Path | None = None
+    push_fcm_service_account_file: Path | None = None  # Google service-account JSON key
+    push_fcm_url: str = "https://fcm.googleapis.com"  # POST /v1/projects/{id}/messages:send
+    push_fcm_token_url: str = ""  # empty: the service account's own token_uri
+    push_timeout_seconds: float = 10.0  # one request to a provider, connect to last byte
+    push_connections: int = 100  # concurrent requests (HTTP/1.1 connections) per provider
+    sms_webhook_url: str = ""  # escalation SMS: POST {"phone", "text"} here (off if empty)
+    sms_webhook_token_file: Path | None = None  # bearer token for the SMS webhook, in a file
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -95,6 +126,12 @@ def load_settings() -> Settings:
         login_attempts_per_address=_int("LOGIN_ATTEMPTS_PER_ADDRESS", 30),
         argon2_time_cost=_int("ARGON2_TIME_COST", 3),
         argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),
+        push_preview_kinds=_list("PUSH_PREVIEW_KINDS", ""),
+        push_escalate_minutes=_int("PUSH_ESCALATE_MINUTES", 30),
+        push_sms_per_person_day=_int("PUSH_SMS_PER_PERSON_DAY", 3),
+        push_sms_per_sender_day=_int("PUSH_SMS_PER_SENDER_DAY", 100),
+        push_give_up_seconds=_int("PUSH_GIVE_UP_SECONDS", 6 * 3600),
+        push_lease_seconds=float(_env("PUSH_LEASE_SECONDS", "60")),
         feed_retention_days=_int("FEED_RETENTION_DAYS", 90),
         metrics_allow=_list("METRICS_ALLOW", "127.0.0.0/8,::1"),
         metrics_token=_env("METRICS_TOKEN", ""),
@@ -114,7 +151,34 @@ def load_settings() -> Settings:
         fonts_dir=Path(_env("FONTS_DIR", str(data_dir / "fonts"))).resolve(),
         ca_passphrase=_env("CA_PASSPHRASE", ""),
         ca_auto=_env("CA_AUTO", "1").lower() not in ("0", "false", "no", "off"),
+        **_push_settings(),  # type: ignore[arg-type]
     )
+
+
+def _push_settings() -> dict[str, object]:
+    """The `TONGBAN_PUSH_*` and `TONGBAN_SMS_*` settings (see the fields of `Settings`)."""
+    return {
+        "push_gateway_url": _env("PUSH_GATEWAY_URL", ""),
+        "push_apns_key_file": _path("PUSH_APNS_KEY_FILE"),
+        "push_apns_key_id": _env("PUSH_APNS_KEY_ID", ""),
+        "push_apns_team_id": _env("PUSH_APNS_TEAM_ID", ""),
+        "push_apns_url": _env("PUSH_APNS_URL", "https://api.push.apple.com"),
+        "push_hms_app_id": _env("PUSH_HMS_APP_ID", ""),
+        "push_hms_client_secret_file": _path("PUSH_HMS_CLIENT_SECRET_FILE"),
+        "push_hms_url": _env("PUSH_HMS_URL", "https://push-api.cloud.huawei.com"),
+        "push_hms_token_url": _env(
+            "PUSH_HMS_TOKEN_URL", "https://oauth-login.cloud.huawei.com/oauth2/v3/token"
+        ),
+        "push_hms_badge_class": _env("PUSH_HMS_BADGE_CLASS", ""),
+        "push_hms_service_account_file": _path("PUSH_HMS_SERVICE_ACCOUNT_FILE"),
+        "push_fcm_service_account_file": _path("PUSH_FCM_SERVICE_ACCOUNT_FILE"),
+        "push_fcm_url": _env("PUSH_FCM_URL", "https://fcm.googleapis.com"),
+        "push_fcm_token_url": _env("PUSH_FCM_TOKEN_URL", ""),
+        "push_timeout_seconds": float(_env("PUSH_TIMEOUT_SECONDS", "10")),
+        "push_connections": _int("PUSH_CONNECTIONS", 100),
+        "sms_webhook_url": _env("SMS_WEBHOOK_URL", ""),
+        "sms_webhook_token_file": _path("SMS_WEBHOOK_TOKEN_FILE"),
+    }
 
 
 def _path(name: str) -> Path | None:

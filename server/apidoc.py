@@ -45,6 +45,8 @@ TAGS: list[dict[str, Any]] = [
     {"name": "circulation", "description": "Circulating a document to readers (传阅)."},
     {"name": "notices", "description": "Notices (通知公告) and meeting calls (会议通知)."},
     {"name": "supervision", "description": "Supervised tasks (督办): progress, review, stats."},
+    {"name": "push", "description": "Push channels to phones that are asleep (离线推送), "
+                                    "push settings, operators' status."},
     {"name": "events", "description": "The event feed for clients without a websocket."},
     {"name": "server", "description": "Health, this document and the reference pages."},
 ]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from importlib import import_module
-from importlib.util import find_spec
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from importlib import import_module
+from importlib.util import find_spec
 
 from pydantic import BaseModel
 from starlette.applications import Starlette
@@ -38,13 +38,17 @@ from core.security import Passwords, TokenIssuer
 from directory.auth import sessions
 from directory.login import AuthKit
 from files.bounded import Limits, set_default_limits, stop_worker
+from push.providers import build_providers
+from push.service import PushService
+from push.sms import build_sms
 from server.apps import FEATURES, database_config
 from server.gateway import Gateway
 from server.observe import MetricsAccess, Observe
 from server.observe import routes as observe_routes
 from server.openapi import build_openapi
-from server.serving import BodyTimeout
+from server.push_sources import wire_push_sources
 from server.routes import routes as server_routes
+from server.serving import BodyTimeout
 
 log = logging.getLogger("tongban")
 DATA_ERRORS = (TortoiseValidationError, OperationalError, OverflowError)
@@ -57,6 +61,12 @@ def wire_packages() -> list[BaseRoute]:
         import_module(f"{package}.wiring").wire()
         routes.extend(import_module(f"{package}.routes").routes)
     return routes
+
+
+def build_push(settings: Settings) -> PushService:
+    """Push with the providers and SMS sender the settings configure, and its lookups wired."""
+    wire_push_sources()
+    return PushService(settings, providers=build_providers(settings), sms=build_sms(settings))
 
 
 def parse_limits(settings: Settings) -> Limits:
@@ -134,6 +144,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         hello_timeout=settings.ws_hello_seconds, frame_limit=settings.ws_frame_limit_bytes,
         origins=settings.allowed_origins,
     )
+    push = build_push(settings)
+    gateway.presence = push.presence
 
     async def feed_socket(ws: WebSocket) -> None:
         await gateway.serve(ws)
@@ -146,9 +158,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         await bus.connect()
         install_bus(bus)
         pump = FeedPump(bus, poll_seconds=settings.feed_poll_seconds)
-        pump.listeners.extend([sessions.on_events, gateway.on_events])
+        pump.listeners.extend([sessions.on_events, gateway.on_events, push.on_events])
         await pump.start()
         gateway.start()
+        await push.start()
         scheduler = Scheduler()
         await start_checkpoints(settings)
         scheduler.start()
@@ -158,6 +171,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             yield
         finally:
             await scheduler.stop()
+            await push.stop()
             await gateway.stop()
             await pump.stop()
             await bus.disconnect()
@@ -179,6 +193,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     set_default_limits(parse_limits(settings))
     app.state.auth = build_auth(settings)
     app.state.gateway = gateway
+    app.state.push = push
     app.state.metrics_access = MetricsAccess(settings.metrics_allow, settings.metrics_token)
     app.state.json_limit = settings.json_limit_bytes
     app.state.body_timeout = settings.body_timeout_seconds

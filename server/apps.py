@@ -13,7 +13,7 @@ from core.db import tortoise_config
 # and `server → {messaging, notices} → files → directory → core`.
 PACKAGES = (
     "core", "directory", "files", "approvals", "supervision", "messaging", "notices",
-    "documents",
+    "documents", "push",
 )
 FEATURES = PACKAGES[1:]  # packages with routes and wiring
 

@@ -1,5 +1,6 @@
 """`tongban` command line: serve, migrate, create-admin, import-org, demo, audit verify and
-checkpoint; backup, restore and feed prune (`server.opscli`)."""
+checkpoint; backup, restore and feed prune (`server.opscli`); push status and test
+(`server.pushcli`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from core.config import Settings, load_settings
 from core.db import close_db, open_db
 from server.apps import database_config
 from server.opscli import add_operations_commands
+from server.pushcli import add_push_commands
 
 
 T = TypeVar("T")
@@ -253,6 +255,7 @@ def parser() -> argparse.ArgumentParser:
     checkpoint.add_argument("--out", metavar="DIR", required=True)
     checkpoint.set_defaults(func=cmd_audit_checkpoint)
     add_operations_commands(sub)
+    add_push_commands(sub)
     from documents.artifact.commands import add_commands as add_artifact_commands
 
     add_artifact_commands(sub, _with_db)  # ca init|issue|revoke|list, verify-pdf

@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -34,6 +34,14 @@ log = logging.getLogger(__name__)
 REPLAY_PAGE = 500
 PING, PONG = '{"type":"ping"}', '{"type":"pong"}'
 K = TypeVar("K")
+
+
+class PresenceListener(Protocol):
+    """Told what each connection says of its app (`push.presence`)."""
+
+    def report(self, key: int, session_id: str, state: str) -> bool: ...
+
+    def forget(self, key: int) -> None: ...
 
 
 class Close:
@@ -101,6 +109,7 @@ class Gateway:
         self.by_session: dict[str, set[Connection]] = defaultdict(set)
         self.by_person: dict[int, set[Connection]] = defaultdict(set)
         self._heartbeat: asyncio.Task[None] | None = None
+        self.presence: PresenceListener | None = None
 
     def start(self) -> None:
         self._heartbeat = asyncio.create_task(self._ping_idle())
@@ -193,6 +202,8 @@ class Gateway:
             log.info("person %s left during replay, at event %s", conn.person_id, conn.last_sent)
         finally:
             self.remove(conn)
+            if self.presence is not None:
+                self.presence.forget(id(conn))
             WEBSOCKETS_OPEN.dec()
 
     async def _hello(self, ws: WebSocket) -> tuple[Actor, int] | None:
@@ -297,6 +308,15 @@ class Gateway:
                 return
             if isinstance(frame, dict) and frame.get("type") == "ping":
                 conn.offer(0, PONG)
+            elif isinstance(frame, dict) and frame.get("type") == "presence":
+                self._presence(conn, frame.get("state"))
+
+    def _presence(self, conn: Connection, state: object) -> None:
+        """`{"type":"presence","state":"foreground"|"background"}`; any other state closes 4400."""
+        if self.presence is None:
+            return
+        if not isinstance(state, str) or not self.presence.report(id(conn), conn.session_id, state):
+            conn.stop(Close.BAD_FRAME)
 
 
 async def _close(ws: WebSocket, code: int, reason: str) -> None:

@@ -12,6 +12,7 @@ from tongban_client.errors import (
     TongbanError,
 )
 from tongban_client.keys import DeviceKey, jwk_thumbprint
+from tongban_client.push import PushRecord, decode_push
 from tongban_client.stream import Backoff, EventStream
 
 __all__ = [
@@ -21,9 +22,11 @@ __all__ = [
     "EventStream",
     "FeedReset",
     "ProtocolError",
+    "PushRecord",
     "SessionEnded",
     "StreamRejected",
     "TongbanClient",
     "TongbanError",
+    "decode_push",
     "jwk_thumbprint",
 ]

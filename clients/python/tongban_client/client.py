@@ -17,6 +17,7 @@ from tongban_client.issued import IssuedApi
 from tongban_client.keys import DeviceKey
 from tongban_client.messaging import MessagingApi
 from tongban_client.notices import NoticesApi
+from tongban_client.push import PushApi
 from tongban_client.stream import Backoff, EventStream, ResetCallback
 from tongban_client.supervision import SupervisionApi
 
@@ -29,7 +30,8 @@ UNAUTHENTICATED_PATHS = (LOGIN_PATH, REFRESH_PATH)
 
 
 class TongbanClient(
-    FilesApi, MessagingApi, ApprovalsApi, DocumentsApi, NoticesApi, SupervisionApi, IssuedApi
+    FilesApi, MessagingApi, ApprovalsApi, DocumentsApi, NoticesApi, SupervisionApi, IssuedApi,
+    PushApi,
 ):
     """One signed-in person on one device, talking to one Tongban server."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import random
@@ -98,6 +99,7 @@ class EventStream:
         self._hello_token: str | None = None
         self._token_stale = False
         self._refreshed_since_ready = False
+        self.presence: str | None = None  # told again on every (re)connection
 
     def __aiter__(self) -> EventStream:
         return self
@@ -125,6 +127,16 @@ class EventStream:
         """Stop for good: a pending `__anext__` ends with StopAsyncIteration."""
         self._closed.set()
         await self.drop_connection()
+
+    async def set_presence(self, state: str) -> None:
+        """Tell the server the app is in the `foreground` (no push for what this stream gets)
+        or the `background` (pushes again). Remembered and repeated after each reconnect."""
+        if state not in ("foreground", "background"):
+            raise ValueError("state is foreground or background")
+        self.presence = state
+        if self._ws is not None:
+            with contextlib.suppress(ConnectionClosed):
+                await self._ws.send(_presence_frame(state))
 
     async def drop_connection(self) -> None:
         """Close the current socket; the iterator reconnects and resumes (used by tests)."""
@@ -184,6 +196,8 @@ class EventStream:
         await ws.send(
             json.dumps({"type": "hello", "token": self._hello_token, "after": self.last_event_id})
         )
+        if self.presence is not None:
+            await ws.send(_presence_frame(self.presence))
         return ws
 
     async def _receive(self, ws: ClientConnection) -> str | bytes | None:
@@ -273,6 +287,10 @@ class EventStream:
                 await self._closed.wait()
         except TimeoutError:
             pass
+
+
+def _presence_frame(state: str) -> str:
+    return json.dumps({"type": "presence", "state": state})
 
 
 def _parse(raw: str | bytes) -> dict[str, Any]:
