@@ -19,10 +19,13 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
 
 from core.config import Settings
 from core.errors import ApiError
 from core.jsonutil import dumps
+from server.wire import RAW_WIRE
 
 
 def _seconds(name: str, default: float) -> float:
@@ -98,6 +101,26 @@ except ImportError:  # httptools is optional in uvicorn
     PROTOCOL = GuardedH11
 
 
+class FeedWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websockets-sansio protocol, lending itself to the gateway (`server.wire`).
+
+    The gateway writes event frames it encoded once straight to `transport` (uvicorn writes
+    every frame of its own at once too, so nothing of ours can interleave with a half-written
+    one), reads `close_sent` and waits on `writable`. These are uvicorn internals: the versions
+    are pinned in pyproject.toml and tests/server/test_wire.py fails if they change shape.
+    """
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        if not self.close_sent:  # upgraded: the scope exists and the app task is starting
+            self.scope["extensions"][RAW_WIRE] = self  # type: ignore[index]
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept":  # the handshake is done: let it go
+            self.request = self.response = None  # type: ignore[assignment]
+
+
 class BodyTimeout:
     """ASGI middleware: each chunk of a request body must come within the app's
     `state.body_timeout` seconds, or the request ends with 408 and its connection closes."""
@@ -136,7 +159,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "http": PROTOCOL,
         # No per-message compression: it costs ~40 KiB of zlib state per socket, and events
         # are small and serialised once for all recipients.
-        "ws": "websockets-sansio", "ws_max_size": settings.ws_frame_limit_bytes,
+        "ws": FeedWebSocketProtocol, "ws_max_size": settings.ws_frame_limit_bytes,
         "ws_per_message_deflate": False,
         "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None,
     }
