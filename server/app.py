@@ -39,7 +39,7 @@ from directory.auth import sessions
 from directory.login import AuthKit
 from files.bounded import Limits, set_default_limits, stop_worker
 from server.apps import FEATURES, database_config
-from server.gateway import Gateway
+from server.gateway import FeedSocketShortcut, Gateway
 from server.observe import MetricsAccess, Observe
 from server.observe import routes as observe_routes
 from server.openapi import build_openapi
@@ -164,12 +164,14 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await close_db()
             stop_worker()
 
-    routes = [*feature_routes, *server_routes, *observe_routes,
-              WebSocketRoute("/v1/ws", feed_socket)]
+    feed_route = WebSocketRoute("/v1/ws", feed_socket)
+    routes = [*feature_routes, *server_routes, *observe_routes, feed_route]
     app = Starlette(
         routes=[*routes, Mount("/console", app=console_app())], lifespan=lifespan,
         # Observe outermost: a request timed out by BodyTimeout is still logged and counted.
-        middleware=[Middleware(Observe), Middleware(BodyTimeout)],
+        middleware=[Middleware(Observe),
+                    Middleware(FeedSocketShortcut, gateway=gateway, route=feed_route),
+                    Middleware(BodyTimeout)],
         exception_handlers={
             ApiError: api_error, HTTPException: http_error, Exception: server_error,
             **dict.fromkeys(DATA_ERRORS, data_error),

@@ -101,6 +101,64 @@ except ImportError:  # httptools is optional in uvicorn
     PROTOCOL = GuardedH11
 
 
+class SlimQueue:
+    """What uvicorn's websocket protocol uses of `asyncio.Queue` (put_nowait, get, empty) for
+    one reader: a list and a future made only while the reader waits. An `asyncio.Queue`
+    allocates three deques (~2.3 KiB) per socket."""
+
+    __slots__ = ("items", "waiter")
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self.waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        self.items.append(item)
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def get(self) -> Any:
+        while not self.items:
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        return self.items.pop(0)
+
+    def empty(self) -> bool:
+        return not self.items
+
+
+class SlimEvent:
+    """`asyncio.Event` without the deque it allocates up front (~0.8 KiB per socket)."""
+
+    __slots__ = ("value", "waiters")
+
+    def __init__(self) -> None:
+        self.value = False
+        self.waiters: list[asyncio.Future[None]] = []
+
+    def set(self) -> None:
+        self.value = True
+        for waiter in self.waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self.waiters = []
+
+    def clear(self) -> None:
+        self.value = False
+
+    def is_set(self) -> bool:
+        return self.value
+
+    async def wait(self) -> None:
+        if not self.value:
+            waiter = asyncio.get_running_loop().create_future()
+            self.waiters.append(waiter)
+            await waiter
+
+
 class FeedWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's websockets-sansio protocol, lending itself to the gateway (`server.wire`).
 
@@ -108,7 +166,14 @@ class FeedWebSocketProtocol(WebSocketsSansIOProtocol):
     every frame of its own at once too, so nothing of ours can interleave with a half-written
     one), reads `close_sent` and waits on `writable`. These are uvicorn internals: the versions
     are pinned in pyproject.toml and tests/server/test_wire.py fails if they change shape.
+    Its per-socket queue and event are swapped for slimmer ones (same methods, one reader).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = SlimQueue()  # type: ignore[assignment]
+        self.writable = SlimEvent()  # type: ignore[assignment]
+        self.writable.set()
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)

@@ -1,0 +1,495 @@
+"""A working day of N officials, each with a live websocket, against the real server.
+
+    python bench/officials.py --people 5000                       # SQLite, one server process
+    python bench/officials.py --people 5000 --pg postgres://postgres@127.0.0.1:5432/bench_officials \\
+        --redis redis://127.0.0.1:6379/0 --workers 2              # PostgreSQL + Redis, 2 processes
+
+The province: units of `--unit-size` (100) officials under one province unit; each unit has its
+unit group (单位群) and its officials are split into group chats (群聊) of `--group-size` (10);
+`--leaders` (10 %) of them are leaders with two requests for sign-off (签批) waiting each; one in
+ten has a supervised task (督办) signed for. Every official registers a P-256 device key, logs in
+and keeps one websocket open (`bench/wsclient.py`), resuming from the last event id it saw
+whenever the server closes it. With `--workers 2`, officials alternate between two server
+processes on the same PostgreSQL and Redis (as behind a load balancer).
+
+The day lasts `--minutes` (3) of wall time. Each official acts, then thinks for an exponential
+time of mean `--think` seconds (30), so N officials make about N/30 actions per second. What they
+do (shares of actions, from how 粤政易-style apps are used: reading dominates, chat is most of
+the writing):
+- 30 % `list` — the inbox screens: conversations (15 %), notices (8 %), approvals (7 %);
+- 15 % `open_chat` — the last 30 messages of one of their conversations;
+- 15 % `read` — a read receipt (已读) up to the newest message of a conversation;
+- 25 % `send` — a message to their group chat (15 %) or their unit group (10 %);
+- 8 % `decide` — a leader signs a waiting request on the device key and decides it (others
+  look at their approvals inbox instead: counted as `list`);
+- 7 % `progress` — an official with a task reports progress (others list notices instead).
+Bursts, on top:
+- at 25 % of the day the province office sends a notice to everyone (include sub-units) that
+  requires confirmation; each official confirms it (`confirm`) after an exponential delay of
+  mean `--think`;
+- at 50 % a meeting call goes to a fifth of the units; each invitee answers (`rsvp`, 90 %
+  attend) within the same kind of delay;
+- at 75 % the meeting starts: the organiser shows the check-in code and every invitee who
+  accepted checks in (`checkin`) within 60 s.
+
+Printed: per action kind count, p50/p99/max latency and errors (any reply ≥ 400, or no reply);
+websocket deliveries per second, event-to-device latency p50/p99 (the event's `at`, stamped in
+its transaction, to the bytes reaching the phone's socket; same clock), sockets resumed; the
+server processes' CPU (share of one core) and RSS; the targets beside the figures.
+Targets (issue 16): every action kind p99 < 500 ms, 0 errors, event-to-device p99 < 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `bench.*` and the server importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.loops import LOOPS, run
+from bench.officials_setup import CONTENT, Http, HttpFailure, Official, Province, build, login
+from bench.pg import fresh_database
+from bench.servers import ServerProcess, cores, machine_cpu_seconds, start_server, stop_all
+from bench.targets import scratch_dir
+from bench.tongban_server import ADMIN_PASSWORD, ADMIN_USERNAME
+from bench.ws_fanout import raise_open_files
+from bench.wsclient import FeedSocket, open_socket
+
+TARGET_P99_MS, TARGET_E2D_P99_MS = 500.0, 1000.0
+ENV = {"TONGBAN_ARGON2_TIME_COST": "1", "TONGBAN_ARGON2_MEMORY_KIB": "1024",
+       "TONGBAN_LOGIN_ATTEMPTS_PER_ADDRESS": "100000000",
+       "TONGBAN_LOGIN_ATTEMPTS_PER_ACCOUNT": "100000000",
+       "TONGBAN_SECRET_KEY": "bench-secret-key-not-for-production-use-0001"}
+MIX = [("list_conversations", 15), ("list_notices", 8), ("list_approvals", 7),
+       ("open_chat", 15), ("read", 15), ("send_group", 15), ("send_unit", 10),
+       ("decide", 8), ("progress", 7)]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+@dataclass
+class Day:
+    """What the day measured."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    deliveries: int = 0
+    e2d: list[float] = field(default_factory=list)
+    resumed: int = 0
+    close_codes: dict[int, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    at_ns: dict[int, int] = field(default_factory=dict)  # event id → its `at`, parsed once
+
+    def error(self, kind: str, what: str) -> None:
+        self.errors[kind][what] = self.errors[kind].get(what, 0) + 1
+
+
+class Phone:
+    """One official's device: a websocket that resumes, and their share of the HTTP pool."""
+
+    def __init__(self, person: Official, http: Http, port: int, day: Day) -> None:
+        self.person, self.http, self.port, self.day = person, http, port, day
+        self.last_id = 0
+        self.latest_seq: dict[int, int] = {}  # conversation → newest message seq seen
+        self.sock: FeedSocket | None = None
+        self.closed = False
+
+    def on_frame(self, payload: bytes, now_ns: int) -> None:
+        frame = json.loads(payload)
+        if frame.get("type") != "event":
+            return
+        event_id = frame["id"]
+        self.last_id = max(self.last_id, event_id)
+        self.day.deliveries += 1
+        at = self.day.at_ns.get(event_id)
+        if at is None:
+            at = self.day.at_ns[event_id] = int(
+                datetime.fromisoformat(frame["at"]).timestamp() * 1e9)
+        self.day.e2d.append((now_ns - at) / 1e6)
+        if frame["kind"] == "message.created":
+            self._note_message(frame["data"])
+
+    def _note_message(self, data: dict[str, Any]) -> None:
+        message = data.get("message", data)
+        conv, seq = message.get("conversation_id"), message.get("seq")
+        if isinstance(conv, int) and isinstance(seq, int):
+            self.latest_seq[conv] = max(seq, self.latest_seq.get(conv, 0))
+
+    async def connect(self) -> None:
+        hello = json.dumps({"type": "hello", "token": self.person.token,
+                            "after": self.last_id}).encode()
+        self.sock = await open_socket("127.0.0.1", self.port, "/v1/ws", hello=hello,
+                                      sink=self.on_frame, timeout=60)
+
+    async def keep_connected(self) -> None:
+        """Resume whenever the server closes the socket (from the last id seen)."""
+        while not self.closed:
+            await asyncio.sleep(1.0)
+            sock = self.sock
+            if sock is None or sock.close_code is None:
+                continue
+            self.day.close_codes[sock.close_code] = self.day.close_codes.get(
+                sock.close_code, 0) + 1
+            try:
+                await self.connect()
+                self.day.resumed += 1
+            except (OSError, ConnectionError, TimeoutError):
+                self.sock = None
+                await asyncio.sleep(random.uniform(1, 3))
+
+    async def act(self, kind: str, method: str, path: str, body: Any = None) -> Any:
+        started = time.perf_counter()
+        try:
+            status, data = await self.http.call(method, path, self.person.token, body)
+        except (OSError, asyncio.IncompleteReadError, ValueError, ConnectionError) as error:
+            self.day.error(kind, type(error).__name__)
+            return None
+        self.day.latencies[kind].append((time.perf_counter() - started) * 1000)
+        if status >= 400:
+            self.day.error(kind, str(status))
+            return None
+        return json.loads(data) if data else {}
+
+
+# -- the officials' actions -------------------------------------------------------------------
+
+async def do_action(phone: Phone, name: str, province: Province) -> None:
+    person = phone.person
+    if name == "decide" and not person.chains or name == "progress" and not person.tasks:
+        name = "list_approvals" if name == "decide" else "list_notices"
+    await ACTIONS[name](phone, province)
+
+
+async def list_conversations(phone: Phone, _p: Province) -> None:
+    await phone.act("list", "GET", "/v1/conversations?limit=20")
+
+
+async def list_notices(phone: Phone, _p: Province) -> None:
+    await phone.act("list", "GET", "/v1/notices?box=inbox&limit=20")
+
+
+async def list_approvals(phone: Phone, _p: Province) -> None:
+    await phone.act("list", "GET", "/v1/approvals/inbox?box=waiting&limit=20")
+
+
+def some_conversation(phone: Phone, province: Province) -> int:
+    person = phone.person
+    if person.groups and random.random() < 0.6:
+        return person.groups[0]
+    return province.unit_chats[person.unit]
+
+
+async def open_chat(phone: Phone, province: Province) -> None:
+    conv = some_conversation(phone, province)
+    await phone.act("open_chat", "GET", f"/v1/conversations/{conv}/messages?limit=30")
+
+
+async def read(phone: Phone, province: Province) -> None:
+    conv = some_conversation(phone, province)
+    seq = phone.latest_seq.get(conv)
+    if seq is None:  # nothing new heard: look at the conversation instead
+        await phone.act("open_chat", "GET", f"/v1/conversations/{conv}/messages?limit=30")
+        return
+    await phone.act("read", "POST", f"/v1/conversations/{conv}/read", {"up_to_seq": seq})
+
+
+async def send(phone: Phone, conv: int) -> None:
+    body = {"client_msg_id": uuid.uuid4().hex, "body": random.choice(PHRASES)}
+    await phone.act("send", "POST", f"/v1/conversations/{conv}/messages", body)
+
+
+async def send_group(phone: Phone, province: Province) -> None:
+    groups = phone.person.groups
+    await send(phone, groups[0] if groups else province.unit_chats[phone.person.unit])
+
+
+async def send_unit(phone: Phone, province: Province) -> None:
+    await send(phone, province.unit_chats[phone.person.unit])
+
+
+async def decide(phone: Phone, _p: Province) -> None:
+    person = phone.person
+    chain, step = person.chains.pop()
+    assert person.key is not None
+    signature = person.key.sign_decision(chain=chain, step=step, decision="approve",
+                                         comment="同意", content_sha256=CONTENT)
+    await phone.act("decide", "POST", f"/v1/approvals/{chain}/decisions", {
+        "step_id": step, "decision": "approve", "comment": "同意", "signature": signature})
+
+
+async def progress(phone: Phone, _p: Province) -> None:
+    task = phone.person.tasks[0]
+    await phone.act("progress", "POST", f"/v1/tasks/{task}/progress",
+                    {"percent": random.randint(10, 90), "note": "按计划推进", "file_ids": []})
+
+
+ACTIONS = {"list_conversations": list_conversations, "list_notices": list_notices,
+           "list_approvals": list_approvals, "open_chat": open_chat, "read": read,
+           "send_group": send_group, "send_unit": send_unit, "decide": decide,
+           "progress": progress}
+PHRASES = ["收到", "好的，马上办理", "请各位注意查收附件", "明天上午九点开会", "已按要求上报",
+           "辛苦了", "材料已报送办公室", "请于今天下班前反馈", "同意", "已阅"]
+
+
+async def official_day(phone: Phone, province: Province, end: float, think: float) -> None:
+    loop = asyncio.get_running_loop()
+    names, weights = zip(*MIX, strict=True)
+    await asyncio.sleep(random.uniform(0, think))  # not everyone starts at 9:00 sharp
+    while loop.time() < end:
+        await do_action(phone, random.choices(names, weights)[0], province)
+        await asyncio.sleep(random.expovariate(1 / think))
+
+
+# -- bursts -----------------------------------------------------------------------------------
+
+async def react(phones: list[Phone], kind: str, think: float, cap: float, method: str,
+                path: str, body: Any = None) -> None:
+    """Each phone acts after its own exponential delay (mean `think`, at most `cap`)."""
+    async def one(phone: Phone) -> None:
+        await asyncio.sleep(min(cap, random.expovariate(1 / think)))
+        await phone.act(kind, method, path, body)
+
+    await asyncio.gather(*(one(phone) for phone in phones))
+
+
+async def province_notice(admin: Http, token: str, province: Province, phones: list[Phone],
+                          think: float, cap: float) -> None:
+    notice = await admin.json("POST", "/v1/notices", token, {
+        "kind": "notice", "title": "关于做好防汛防台风工作的紧急通知", "body": "各单位：……",
+        "audience": {"units": [province.root], "include_subunits": True},
+        "urgency": "urgent", "requires_confirmation": True})
+    await react(phones, "confirm", think, cap, "POST", f"/v1/notices/{notice['id']}/confirm")
+
+
+async def meeting(admin: Http, token: str, province: Province, phones: list[Phone],
+                  think: float, day_seconds: float) -> None:
+    """Called at half the day; answers within 15 % of it; starts at three quarters."""
+    units = province.units[: max(1, len(province.units) // 5)]
+    invited = [p for p in phones if p.person.unit < len(units)]
+    starts = datetime.now(UTC) + timedelta(seconds=day_seconds * 0.25)
+    notice = await admin.json("POST", "/v1/notices", token, {
+        "kind": "meeting", "title": "全省安全生产工作视频会议", "body": "请准时参加。",
+        "audience": {"units": units, "include_subunits": False},
+        "meeting": {"starts_at": starts.isoformat(),
+                    "ends_at": (starts + timedelta(hours=1)).isoformat(),
+                    "location": "省政府第一会议室", "checkin_opens_minutes": 60}})
+    path = f"/v1/notices/{notice['id']}"
+    attending = [p for p in invited if random.random() < 0.9]
+    declining = [p for p in invited if p not in set(attending)]
+    cap = day_seconds * 0.15
+    await asyncio.gather(
+        react(attending, "rsvp", think, cap, "POST", f"{path}/rsvp", {"answer": "attend"}),
+        react(declining, "rsvp", think, cap, "POST", f"{path}/rsvp",
+              {"answer": "decline", "reason": "另有公务"}))
+    await asyncio.sleep(max(0.0, (starts - datetime.now(UTC)).total_seconds()))
+    await check_in_all(admin, token, path, attending, min(60.0, day_seconds * 0.2))
+
+
+async def check_in_all(admin: Http, token: str, path: str, attending: list[Phone],
+                       within: float) -> None:
+    """The meeting starts: the organiser's screen shows the rotating code (re-read every 15 s);
+    each attendee scans it within `within` seconds, most in the first minutes."""
+    code = {"now": (await admin.json("GET", f"{path}/checkin-code", token))["code"]}
+
+    async def refresh() -> None:
+        while True:
+            await asyncio.sleep(15)
+            code["now"] = (await admin.json("GET", f"{path}/checkin-code", token))["code"]
+
+    async def one(phone: Phone) -> None:
+        await asyncio.sleep(min(within, random.expovariate(3 / within)))
+        await phone.act("checkin", "POST", f"{path}/checkin", {"code": code["now"]})
+
+    refresher = asyncio.create_task(refresh())
+    await asyncio.gather(*(one(phone) for phone in attending))
+    refresher.cancel()
+
+
+# -- the run ----------------------------------------------------------------------------------
+
+@dataclass
+class Servers:
+    processes: list[ServerProcess]
+    folder: Path
+
+
+def start_servers(args: argparse.Namespace, core: int | None) -> Servers:
+    folder = scratch_dir("tongban-officials-")
+    env = {**ENV, "TONGBAN_DATA_DIR": str(folder), "TONGBAN_BUS_URL": args.redis or "memory://"}
+    if args.pg:
+        asyncio.run(fresh_database(args.pg))
+        env["TONGBAN_DATABASE_URL"] = args.pg
+    processes = []
+    for n in range(args.workers):  # one after the other: the first migrates
+        processes.append(start_server(f"tongban-{n}", "bench.tongban_server", env=env,
+                                      log_dir=folder, core=core, loop=args.loop, timeout=180))
+    return Servers(processes, folder)
+
+
+async def feed_head(port: int, token: str) -> int:
+    hello = json.dumps({"type": "hello", "token": token, "after": 2**53}).encode()
+    sock = await open_socket("127.0.0.1", port, "/v1/ws", hello=hello, sink=lambda _p, _n: None)
+    ready = await sock.ready
+    sock.close()
+    return int(ready["last_event_id"])
+
+
+async def connect_phones(phones: list[Phone]) -> None:
+    gate = asyncio.Semaphore(50)
+
+    async def one(phone: Phone) -> None:
+        async with gate:
+            await phone.connect()
+
+    await asyncio.gather(*(one(phone) for phone in phones))
+
+
+async def run_day(args: argparse.Namespace, servers: Servers) -> tuple[Day, dict[str, Any]]:
+    https = [Http(s.port, args.pool) for s in servers.processes]
+    started = time.monotonic()
+    print(f"setting up {args.people} officials …", flush=True)
+    province = await build(https[0], args.people, args.unit_size, args.group_size,
+                           args.leaders, args.seed)
+    day = Day()
+    head = await feed_head(servers.processes[0].port, province.admin_token)
+    phones = []
+    for person in province.people:
+        person.server = person.n % len(https)
+        phones.append(Phone(person, https[person.server], servers.processes[person.server].port,
+                            day))
+        phones[-1].last_id = head  # a phone that was already up to date this morning
+    await connect_phones(phones)
+    print(f"  … {len(phones)} websockets open ({time.monotonic() - started:.0f} s); "
+          f"the day begins", flush=True)
+    admin_token = await login(https[0], ADMIN_USERNAME, ADMIN_PASSWORD)
+    usage = await measured_day(args, servers, https, province, phones, admin_token, day)
+    for http in https:
+        http.close()
+    return day, usage
+
+
+async def measured_day(args: argparse.Namespace, servers: Servers, https: list[Http],
+                       province: Province, phones: list[Phone], admin_token: str,
+                       day: Day) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    seconds = args.minutes * 60
+    cpu0 = [s.cpu_seconds() for s in servers.processes]
+    load0, machine0, start = time.process_time(), machine_cpu_seconds(), loop.time()
+    keepers = [asyncio.create_task(p.keep_connected()) for p in phones]
+    bursts = asyncio.create_task(run_bursts(args, https[0], admin_token, province, phones))
+    await asyncio.gather(*(official_day(p, province, start + seconds, args.think)
+                           for p in phones))
+    await bursts
+    day.seconds = loop.time() - start
+    await asyncio.sleep(3)  # the last deliveries
+    usage = {"cpu": [s.cpu_seconds() - c for s, c in zip(servers.processes, cpu0, strict=True)],
+             "rss": [s.rss_kib() for s in servers.processes],
+             "load": time.process_time() - load0, "machine": machine_cpu_seconds() - machine0}
+    for phone in phones:
+        phone.closed = True
+        if phone.sock is not None:
+            phone.sock.close()
+    for keeper in keepers:
+        keeper.cancel()
+    return usage
+
+
+async def run_bursts(args: argparse.Namespace, http: Http, token: str, province: Province,
+                     phones: list[Phone]) -> None:
+    seconds = args.minutes * 60
+    await asyncio.sleep(seconds * 0.25)
+    notice = asyncio.create_task(province_notice(http, token, province, phones, args.think,
+                                                 cap=seconds * 0.6))
+    await asyncio.sleep(seconds * 0.25)
+    await meeting(http, token, province, phones, args.think, seconds)
+    await notice
+
+
+def report(args: argparse.Namespace, day: Day, usage: dict[str, Any]) -> str:
+    where = (f"PostgreSQL + Redis, {args.workers} server process(es)" if args.pg
+             else f"SQLite, {args.workers} server process(es)")
+    lines = ["", f"officials — {args.people} officials, a {args.minutes:g}-minute day "
+             f"(think {args.think:g} s), {where}", "",
+             f"  {'action':<12} {'count':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+             f"{'errors':>7}   target p99 < {TARGET_P99_MS:.0f} ms, 0 errors"]
+    for kind in sorted(set(day.latencies) | set(day.errors)):
+        values, errors = day.latencies.get(kind, []), sum(day.errors.get(kind, {}).values())
+        p99 = percentile(values, 0.99)
+        verdict = "met" if p99 < TARGET_P99_MS and not errors else "MISSED"
+        lines.append(f"  {kind:<12} {len(values):>7,} {percentile(values, 0.5):>8.1f} "
+                     f"{p99:>8.1f} {max(values, default=float('nan')):>8.1f} {errors:>7}   "
+                     f"{verdict}" + (f" {dict(day.errors[kind])}" if errors else ""))
+    total = sum(len(v) for v in day.latencies.values())
+    e2d = percentile(day.e2d, 0.99)
+    lines += ["", f"  actions: {total:,} in {day.seconds:.0f} s ({total / day.seconds:,.1f}/s)",
+              f"  websocket deliveries: {day.deliveries:,} ({day.deliveries / day.seconds:,.0f}/s)"
+              f"; event-to-device p50 {percentile(day.e2d, 0.5):,.1f} ms, p99 {e2d:,.1f} ms, "
+              f"max {max(day.e2d, default=float('nan')):,.1f} ms   target p99 < 1,000 ms: "
+              f"{'met' if e2d < TARGET_E2D_P99_MS else 'MISSED'}",
+              f"  sockets resumed: {day.resumed} (server close codes: {day.close_codes or 'none'})"]
+    for n, (cpu, rss) in enumerate(zip(usage["cpu"], usage["rss"], strict=True)):
+        lines.append(f"  server process {n}: CPU {100 * cpu / day.seconds:.0f}% of a core, "
+                     f"RSS {rss / 1024:,.0f} MiB")
+    other = usage["machine"] - sum(usage["cpu"]) - usage["load"]
+    lines.append(f"  load process CPU {100 * usage['load'] / day.seconds:.0f}%; everything else "
+                 f"on the machine (database, Redis, other work) {100 * other / day.seconds:.0f}%;"
+                 f" load average {os.getloadavg()[0]:.2f}")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--minutes", type=float, default=3.0, help="length of the day (wall)")
+    parser.add_argument("--think", type=float, default=30.0, help="mean seconds between actions")
+    parser.add_argument("--unit-size", type=int, default=100)
+    parser.add_argument("--group-size", type=int, default=10)
+    parser.add_argument("--leaders", type=float, default=0.10, help="share of leaders")
+    parser.add_argument("--pool", type=int, default=64, help="HTTP connections per server")
+    parser.add_argument("--pg", metavar="URL", help="PostgreSQL database (emptied first)")
+    parser.add_argument("--redis", metavar="URL", help="Redis bus URL (with --pg)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument("--loop", default="auto", choices=LOOPS)
+    parser.add_argument("--pin", action="store_true",
+                        help="pin the server(s) to core 0 and the load to the others")
+    parser.add_argument("--seed", type=int, default=16)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    random.seed(args.seed)
+    raise_open_files(args.people * 2 + args.pool * args.workers + 512)
+    available = cores()
+    core = available[0] if args.pin and len(available) > 1 else None
+    if core is not None:
+        os.sched_setaffinity(0, set(available[1:]))
+    try:
+        servers = start_servers(args, core)
+        day, usage = run(run_day(args, servers), args.loop)
+    except HttpFailure as error:
+        print(f"set-up failed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        stop_all()
+    print(report(args, day, usage))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
