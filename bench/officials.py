@@ -61,6 +61,7 @@ if __package__ in (None, ""):  # run as a script: make `bench.*` and the server 
 from bench.loops import LOOPS, run
 from bench.officials_setup import CONTENT, Http, HttpFailure, Official, Province, build, login
 from bench.pg import fresh_database
+from bench.profiling import Sampler, summarise
 from bench.servers import ServerProcess, cores, machine_cpu_seconds, start_server, stop_all
 from bench.targets import scratch_dir
 from bench.tongban_server import ADMIN_PASSWORD, ADMIN_USERNAME
@@ -291,7 +292,7 @@ async def meeting(admin: Http, token: str, province: Province, phones: list[Phon
     path = f"/v1/notices/{notice['id']}"
     attending = [p for p in invited if random.random() < 0.9]
     declining = [p for p in invited if p not in set(attending)]
-    cap = day_seconds * 0.15
+    cap = day_seconds * 0.12
     await asyncio.gather(
         react(attending, "rsvp", think, cap, "POST", f"{path}/rsvp", {"answer": "attend"}),
         react(declining, "rsvp", think, cap, "POST", f"{path}/rsvp",
@@ -390,12 +391,16 @@ async def measured_day(args: argparse.Namespace, servers: Servers, https: list[H
     seconds = args.minutes * 60
     cpu0 = [s.cpu_seconds() for s in servers.processes]
     load0, machine0, start = time.process_time(), machine_cpu_seconds(), loop.time()
+    sampler = Sampler(servers.processes[0].proc.pid, args.profile / "officials-server0.txt") \
+        if args.profile else None
     keepers = [asyncio.create_task(p.keep_connected()) for p in phones]
     bursts = asyncio.create_task(run_bursts(args, https[0], admin_token, province, phones))
     await asyncio.gather(*(official_day(p, province, start + seconds, args.think)
                            for p in phones))
     await bursts
     day.seconds = loop.time() - start
+    if sampler:
+        sampler.stop()
     await asyncio.sleep(3)  # the last deliveries
     usage = {"cpu": [s.cpu_seconds() - c for s, c in zip(servers.processes, cpu0, strict=True)],
              "rss": [s.rss_kib() for s in servers.processes],
@@ -468,6 +473,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pin", action="store_true",
                         help="pin the server(s) to core 0 and the load to the others")
     parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="record server process 0 with py-spy during the day, into DIR")
     return parser.parse_args(argv)
 
 
@@ -488,7 +495,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop_all()
     print(report(args, day, usage))
+    if args.profile:
+        show_profile(args.profile / "officials-server0.txt")
     return 0
+
+
+def show_profile(path: Path) -> None:
+    inclusive, own = summarise(path, top=30)
+    print(f"\nWhere server process 0 spent its time ({path}; share of samples, "
+          "callees included | own):")
+    for (name, share), (own_name, own_share) in zip(inclusive, own, strict=False):
+        print(f"  {share:6.1%}  {name[:72]:<72} {own_share:6.1%}  {own_name[:60]}")
 
 
 if __name__ == "__main__":
