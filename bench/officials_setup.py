@@ -144,7 +144,7 @@ def progress(what: str, started: float) -> None:
 
 
 async def build(http: Http, people: int, unit_size: int, group_size: int,
-                leaders_share: float, seed: int) -> Province:
+                leaders_share: float, seed: int, chains: int = 2) -> Province:
     """The whole province, ready for the day (see officials.py's docstring for its shape)."""
     started, rng = time.monotonic(), random.Random(seed)
     province = Province(admin_token=await login(http, ADMIN_USERNAME, ADMIN_PASSWORD))
@@ -155,7 +155,7 @@ async def build(http: Http, people: int, unit_size: int, group_size: int,
     progress("signed in, one device key each", started)
     await make_conversations(http, province, group_size, rng)
     progress("unit and group conversations", started)
-    await make_work(http, province, leaders_share, rng)
+    await make_work(http, province, leaders_share, rng, chains)
     progress("approvals waiting for leaders, tasks assigned", started)
     return province
 
@@ -220,15 +220,15 @@ async def _group_chat(http: Http, members: list[Official]) -> None:
 
 
 async def make_work(http: Http, province: Province, leaders_share: float,
-                    rng: random.Random) -> None:
-    """Leaders get two requests for sign-off (签批) each, from a colleague; one official in ten
-    gets a supervised task (督办) from the province office."""
+                    rng: random.Random, chains: int) -> None:
+    """Leaders get `chains` requests for sign-off (签批) each, from a colleague; one official
+    in ten gets a supervised task (督办) from the province office."""
     people = province.people
     leaders = [p for p in people if rng.random() < leaders_share]
     for leader in leaders:
         leader.leader = True
     await bounded([lambda p=p, n=n: _chain(http, rng.choice(people), p, n)
-                   for p in leaders for n in range(2)], 8)
+                   for p in leaders for n in range(chains)], 8)
     due = (datetime.now(UTC) + timedelta(days=7)).isoformat()
     await bounded([lambda p=p: _task(http, province, p, due) for p in people[::10]], 8)
 

@@ -249,6 +249,7 @@ class Gateway:
         except (WebSocketDisconnect, OSError):  # gone before the replay ended: theirs to resume
             log.info("person %s left during replay, at event %s", conn.person_id, conn.last_sent)
         finally:
+            conn.close_code = conn.close_code or Close.NORMAL  # a refresh under way stops
             self.remove(conn)
             WEBSOCKETS_OPEN.dec()
 
@@ -309,8 +310,8 @@ class Gateway:
         whenever a held event changes the person's audiences."""
         try:
             while not conn.stopped:
-                if reindex:
-                    self.index(conn, await audiences_of(conn.person_id))
+                if reindex and not await self._reindex(conn):
+                    return
                 await self.replay(conn)
                 reindex = self._release(conn)
                 if not reindex:
@@ -319,6 +320,13 @@ class Gateway:
             if reindex:
                 return  # a refresh task: the reading task sees the socket go
             raise
+
+    async def _reindex(self, conn: Connection) -> bool:
+        audiences = await audiences_of(conn.person_id)
+        if conn.stopped:  # closed meanwhile: it must not come back into the index
+            return False
+        self.index(conn, audiences)
+        return True
 
     def _release(self, conn: Connection) -> bool:
         """Send the held frames not replayed; True (holding the rest) at a refresh event."""
