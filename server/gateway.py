@@ -214,7 +214,7 @@ class Gateway:
     def _refresh(self, conn: Connection) -> None:
         """The person's audiences changed: hold live frames, re-read them and replay."""
         conn.held = []
-        task = asyncio.create_task(self._catch_up(conn, reindex=True))
+        task = asyncio.create_task(self._catch_up(conn, refreshing=True))
         self._refreshing.add(task)
         task.add_done_callback(self._refreshing.discard)
 
@@ -305,9 +305,10 @@ class Gateway:
         finally:
             conn.reading = False
 
-    async def _catch_up(self, conn: Connection, reindex: bool = False) -> None:
+    async def _catch_up(self, conn: Connection, refreshing: bool = False) -> None:
         """Replay up to the head, then send the frames held meanwhile and go live; again
         whenever a held event changes the person's audiences."""
+        reindex = refreshing
         try:
             while not conn.stopped:
                 if reindex and not await self._reindex(conn):
@@ -317,9 +318,9 @@ class Gateway:
                 if not reindex:
                     return
         except (WebSocketDisconnect, OSError):
-            if reindex:
-                return  # a refresh task: the reading task sees the socket go
-            raise
+            if not refreshing:
+                raise
+            # a refresh task: the reading task sees the socket go
 
     async def _reindex(self, conn: Connection) -> bool:
         audiences = await audiences_of(conn.person_id)
