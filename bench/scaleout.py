@@ -37,7 +37,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loops import LOOPS, run
-from bench.officials import ENV, Day, Phone, connect_phones, feed_head, percentile
+from bench.officials import ENV
+from bench.officials_phone import Day, Phone, connect_phones, feed_head, percentile
 from bench.officials_setup import CONTENT, Http, Official, build
 from bench.pg import fresh_database
 from bench.servers import ServerProcess, machine_cpu_seconds, start_server, stop_all
