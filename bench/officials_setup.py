@@ -34,46 +34,38 @@ class HttpFailure(RuntimeError):
 
 
 class Http:
-    """A pool of keep-alive HTTP/1.1 connections to one server; requests wait for a free one.
+    """At most `size` keep-alive HTTP/1.1 connections to one server; a request waits for a slot.
 
-    uvicorn closes a connection idle for 5 s: one idle for 4 s is not reused."""
+    uvicorn closes a connection idle for 5 s: one idle for 4 s is not reused. A connection that
+    fails is closed and its slot freed, so no request waits for a connection that will not
+    come back."""
 
     IDLE = 4.0
 
     def __init__(self, port: int, size: int) -> None:
-        self.port, self.size = port, size
-        self.free: asyncio.Queue[tuple[float, Conn]] = asyncio.Queue()
-        self.opened = 0
+        self.port = port
+        self.slots = asyncio.Semaphore(size)
+        self.free: list[tuple[float, Conn]] = []
 
     async def _take(self) -> Conn:
-        while not self.free.empty():
-            used, conn = self.free.get_nowait()
+        while self.free:
+            used, conn = self.free.pop()
             if time.monotonic() - used < self.IDLE:
                 return conn
-            self._drop(conn)
-        if self.opened < self.size:
-            self.opened += 1
-            try:
-                return await asyncio.open_connection("127.0.0.1", self.port)
-            except BaseException:
-                self.opened -= 1
-                raise
-        return (await self.free.get())[1]
-
-    def _drop(self, conn: Conn) -> None:
-        conn[1].close()
-        self.opened -= 1
+            conn[1].close()
+        return await asyncio.open_connection("127.0.0.1", self.port)
 
     async def call(self, method: str, path: str, token: str = "",
                    body: Any = None) -> tuple[int, bytes]:
-        conn = await self._take()
-        try:
-            reply = await _exchange(*conn, method, path, token, body)
-        except BaseException:
-            self._drop(conn)
-            raise
-        self.free.put_nowait((time.monotonic(), conn))
-        return reply
+        async with self.slots:
+            conn = await self._take()
+            try:
+                reply = await _exchange(*conn, method, path, token, body)
+            except BaseException:
+                conn[1].close()
+                raise
+            self.free.append((time.monotonic(), conn))
+            return reply
 
     async def json(self, method: str, path: str, token: str = "", body: Any = None) -> Any:
         status, data = await self.call(method, path, token, body)
@@ -82,8 +74,9 @@ class Http:
         return json.loads(data) if data else None
 
     def close(self) -> None:
-        while not self.free.empty():
-            self.free.get_nowait()[1][1].close()
+        for _used, conn in self.free:
+            conn[1].close()
+        self.free.clear()
 
 
 async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, method: str,
