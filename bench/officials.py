@@ -1,8 +1,9 @@
 """A working day of N officials, each with a live websocket, against the real server.
 
     python bench/officials.py --people 5000                       # SQLite, one server process
-    python bench/officials.py --people 5000 --pg postgres://postgres@127.0.0.1:5432/bench_officials \\
-        --redis redis://127.0.0.1:6379/0 --workers 2              # PostgreSQL + Redis, 2 processes
+    python bench/officials.py --people 5000 --workers 2 \\
+        --pg postgres://postgres@127.0.0.1:5432/bench_officials \\
+        --redis redis://127.0.0.1:6379/0                          # PostgreSQL + Redis, 2 processes
 
 The province: units of `--unit-size` (100) officials under one province unit; each unit has its
 unit group (单位群) and its officials are split into group chats (群聊) of `--group-size` (10);
