@@ -194,10 +194,12 @@ PHRASES = ["收到", "好的，马上办理", "请各位注意查收附件", "�
 async def official_day(phone: Phone, province: Province, end: float, think: float) -> None:
     loop = asyncio.get_running_loop()
     names, weights = zip(*MIX, strict=True)
-    await asyncio.sleep(random.uniform(0, think))  # not everyone starts at 9:00 sharp
+    # Not everyone starts at 9:00 sharp; nobody thinks past the end of the day (the measured
+    # window would otherwise grow by the longest of N exponential draws, minutes for 5,000).
+    await asyncio.sleep(min(random.uniform(0, think), max(0.0, end - loop.time())))
     while loop.time() < end:
         await do_action(phone, random.choices(names, weights)[0], province)
-        await asyncio.sleep(random.expovariate(1 / think))
+        await asyncio.sleep(min(random.expovariate(1 / think), max(0.0, end - loop.time())))
 
 
 async def feed_head(port: int, token: str) -> int:
