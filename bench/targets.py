@@ -3,8 +3,8 @@
 Both get the same subscribers (`bench.wsclient`), the same frame shape and size, and the same
 publish timestamps; only what sits between the publisher and the sockets differs:
 - Tongban: `PATCH /v1/org/units/{id}` as the admin → auth, access check, one transaction (unit,
-  audit entry, event row), commit, bus, feed pump, gateway queues, one writer task per socket,
-  Starlette → uvicorn `websockets-sansio` → socket.
+  audit entry, event row), commit, bus, feed pump, gateway: the frame encoded once and written to
+  each socket's transport (`server.wire`).
 - bare: a frame from a publisher socket → `websockets.broadcast` → socket.
 """
 

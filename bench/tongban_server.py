@@ -1,4 +1,4 @@
-"""Launcher: the real Tongban app on uvicorn (`websockets-sansio`), settings from `TONGBAN_*`.
+"""Launcher: the real Tongban app on uvicorn as `tongban serve` runs it, settings from `TONGBAN_*`.
 
 Run by `ws_fanout.py` as `python -m bench.tongban_server --port P` in its own process. It
 migrates, makes sure the benchmark administrator exists, then serves on 127.0.0.1 only.
@@ -17,6 +17,7 @@ from core.db import close_db, open_db
 from directory.bootstrap import create_admin
 from server.app import create_app
 from server.apps import database_config
+from server.serving import uvicorn_options
 
 ADMIN_USERNAME = "benchadmin"
 ADMIN_PASSWORD = "bench-admin-password"
@@ -38,9 +39,8 @@ def main() -> None:
     settings = load_settings()
     asyncio.run(prepare(settings))
     uvicorn.run(
-        create_app(settings), host="127.0.0.1", port=args.port, ws="websockets-sansio",
-        ws_max_size=settings.ws_frame_limit_bytes, loop=args.loop, log_level="warning",
-        access_log=False, lifespan="on",
+        create_app(settings), host="127.0.0.1", port=args.port, loop=args.loop,
+        log_level="warning", access_log=False, lifespan="on", **uvicorn_options(settings),
     )
 
 

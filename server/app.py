@@ -42,7 +42,7 @@ from push.providers import build_providers
 from push.service import PushService
 from push.sms import build_sms
 from server.apps import FEATURES, database_config
-from server.gateway import Gateway
+from server.gateway import FeedSocketShortcut, Gateway
 from server.observe import MetricsAccess, Observe
 from server.observe import routes as observe_routes
 from server.openapi import build_openapi
@@ -178,12 +178,14 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await close_db()
             stop_worker()
 
-    routes = [*feature_routes, *server_routes, *observe_routes,
-              WebSocketRoute("/v1/ws", feed_socket)]
+    feed_route = WebSocketRoute("/v1/ws", feed_socket)
+    routes = [*feature_routes, *server_routes, *observe_routes, feed_route]
     app = Starlette(
         routes=[*routes, Mount("/console", app=console_app())], lifespan=lifespan,
         # Observe outermost: a request timed out by BodyTimeout is still logged and counted.
-        middleware=[Middleware(Observe), Middleware(BodyTimeout)],
+        middleware=[Middleware(Observe),
+                    Middleware(FeedSocketShortcut, gateway=gateway, route=feed_route),
+                    Middleware(BodyTimeout)],
         exception_handlers={
             ApiError: api_error, HTTPException: http_error, Exception: server_error,
             **dict.fromkeys(DATA_ERRORS, data_error),

@@ -1,10 +1,17 @@
 """The websocket gateway (`/v1/ws`): hello → ready → missed events → live, per device.
 
-Each event is serialised once into a frame and the same string is queued for every connection
-in its audience. Every connection has a bounded queue and its own writer; one that falls too far
-behind is closed with 4429 (it will resume), never waited on. Events that change what a person may
-hear (`REFRESH_KINDS`) make that person's connections re-read their audiences and replay from the
-database, so joining a group mid-stream loses nothing.
+Each event is encoded once into a whole websocket frame (`server.wire.text_frame`) and the same
+bytes are written to every connection in its audience, from the feed pump's callback: no task,
+no queue and no encoding per socket (see `server.wire` for how the bytes reach the socket). A
+connection's bounded queue is its transport's write buffer, counted in frames; one that holds
+more than `queue_size` frames is closed with 4429 (it will resume), never waited on. While a
+connection replays from the database, live frames are held (at most `queue_size`) and sent
+after the replay, skipping what it already sent. Events that change what a person may hear
+(`REFRESH_KINDS`) make that person's connections re-read their audiences and replay, so joining
+a group mid-stream loses nothing.
+
+Per connection the gateway keeps one task (the ASGI one, which reads), a `Connection` and its
+wire (both with `__slots__`), and an expiry timer; the heartbeat is one timer for all.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ import time
 from collections import defaultdict
 from typing import Protocol, TypeVar
 
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from core.context import note_close_code
@@ -29,11 +38,13 @@ from core.retention import FeedReset, check_resume
 from core.tx import StoredEvent
 from directory.auth import Actor, actor_from_token, client_address
 from directory.browser import cookie_token, same_origin
+from server.wire import Wire, text_frame, wire_for
 
 log = logging.getLogger(__name__)
 REPLAY_PAGE = 500
-PING, PONG = '{"type":"ping"}', '{"type":"pong"}'
+PING, PONG = text_frame('{"type":"ping"}'), text_frame('{"type":"pong"}')
 K = TypeVar("K")
+Held = tuple[int, bytes, bool, str]  # event id, frame, re-read audiences after it, its audience
 
 
 class PresenceListener(Protocol):
@@ -54,7 +65,7 @@ class Close:
     TOO_SLOW = 4429
 
 
-def event_frame(event: StoredEvent) -> str:
+def event_text(event: StoredEvent) -> str:
     """The one serialisation of an event shared by every recipient (`data` is stored JSON)."""
     return (
         f'{{"type":"event","id":{event.id},"kind":{json.dumps(event.kind)},'
@@ -62,33 +73,60 @@ def event_frame(event: StoredEvent) -> str:
     )
 
 
+def event_frame(event: StoredEvent) -> bytes:
+    return text_frame(event_text(event))
+
+
 class Connection:
+    __slots__ = ("ws", "wire", "person_id", "session_id", "audiences", "queue_size", "held",
+                 "last_sent", "quiet_mark", "close_code", "task", "reading")
+
     def __init__(self, ws: WebSocket, actor: Actor, queue_size: int) -> None:
         self.ws = ws
+        self.wire: Wire = wire_for(ws)
         self.person_id = actor.id
         self.session_id = actor.session_id
         self.audiences: set[str] = set()
-        # (event id or 0 for control frames, frame, re-read audiences after it, its audience)
-        self.queue: asyncio.Queue[tuple[int, str, bool, str]] = asyncio.Queue(queue_size)
+        self.queue_size = queue_size
+        self.held: list[Held] | None = []  # not None while replaying: live frames wait here
         self.last_sent = 0
-        self.last_write = time.monotonic()
+        self.quiet_mark = -1  # `last_sent` at the previous heartbeat
         self.close_code: int | None = None
-        self.tasks: list[asyncio.Task[None]] = []
+        self.task = asyncio.current_task()
+        self.reading = False
 
-    def offer(self, event_id: int, frame: str, refresh: bool = False, audience: str = "") -> None:
-        try:
-            self.queue.put_nowait((event_id, frame, refresh, audience))
-        except asyncio.QueueFull:
-            if not self.stopped:
-                SLOW_CONSUMERS.inc()
+    def offer(self, event_id: int, frame: bytes, refresh: bool, audience: str) -> bool:
+        """Send a live event unless already sent; True if the person's audiences must be
+        re-read now (the caller starts that)."""
+        if self.held is not None:
+            self._hold((event_id, frame, refresh, audience))
+            return False
+        if event_id <= self.last_sent or self.close_code is not None:
+            return False
+        self.last_sent = event_id
+        self.send(frame)
+        return refresh
+
+    def send(self, frame: bytes) -> None:
+        if self.wire.write(frame) > self.queue_size:
+            self.stop(Close.TOO_SLOW)
+
+    def _hold(self, item: Held) -> None:
+        assert self.held is not None
+        self.held.append(item)
+        if len(self.held) > self.queue_size:
             self.stop(Close.TOO_SLOW)
 
     def stop(self, code: int) -> None:
-        """Close with `code`: the writer and reader end, and `Gateway._run` closes the socket."""
-        if self.close_code is None:
-            self.close_code = code
-        for task in self.tasks:
-            task.cancel()
+        """Close with `code`: reading ends (a replay stops at its next page) and `_run`
+        closes the socket."""
+        if self.close_code is not None:
+            return
+        if code == Close.TOO_SLOW:
+            SLOW_CONSUMERS.inc()
+        self.close_code = code
+        if self.reading and self.task is not None and self.task is not asyncio.current_task():
+            self.task.cancel()
 
     @property
     def stopped(self) -> bool:
@@ -110,6 +148,7 @@ class Gateway:
         self.by_person: dict[int, set[Connection]] = defaultdict(set)
         self._heartbeat: asyncio.Task[None] | None = None
         self.presence: PresenceListener | None = None
+        self._refreshing: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         self._heartbeat = asyncio.create_task(self._ping_idle())
@@ -120,14 +159,19 @@ class Gateway:
             await asyncio.gather(self._heartbeat, return_exceptions=True)
 
     async def _ping_idle(self) -> None:
-        """One timer for all sockets (not one per event): ping those that were quiet too long."""
+        """One timer for all sockets (not one per socket or event): ping each socket that was
+        sent no event since the previous beat."""
         while True:
-            await asyncio.sleep(self.heartbeat / 2)
-            quiet_since = time.monotonic() - self.heartbeat
+            await asyncio.sleep(self.heartbeat)
             for conns in tuple(self.by_session.values()):
                 for conn in tuple(conns):
-                    if conn.last_write < quiet_since:
-                        conn.offer(0, PING)
+                    self._beat(conn)
+
+    @staticmethod
+    def _beat(conn: Connection) -> None:
+        if conn.last_sent == conn.quiet_mark and conn.held is None and not conn.stopped:
+            conn.send(PING)
+        conn.quiet_mark = conn.last_sent
 
     @property
     def connection_count(self) -> int:
@@ -157,7 +201,8 @@ class Gateway:
                 del index[key]
 
     def on_events(self, events: list[StoredEvent]) -> None:
-        """Pump listener: fan each event out to the queues of its audience."""
+        """Pump listener: write each event's frame, encoded once, to every connection of its
+        audience."""
         handed = 0
         for event in events:
             if event.kind == "session.revoked":
@@ -165,12 +210,22 @@ class Gateway:
             conns = self.by_audience.get(event.audience)
             if not conns:
                 continue
-            frame = event_frame(event)
-            refresh = event.kind in REFRESH_KINDS
             handed += len(conns)
-            for conn in tuple(conns):
-                conn.offer(event.id, frame, refresh, event.audience)
+            self._fan_out(tuple(conns), event)
         EVENTS_DELIVERED.inc(handed)
+
+    def _fan_out(self, conns: tuple[Connection, ...], event: StoredEvent) -> None:
+        frame, refresh, audience = event_frame(event), event.kind in REFRESH_KINDS, event.audience
+        for conn in conns:
+            if conn.offer(event.id, frame, refresh, audience):
+                self._refresh(conn)
+
+    def _refresh(self, conn: Connection) -> None:
+        """The person's audiences changed: hold live frames, re-read them and replay."""
+        conn.held = []
+        task = asyncio.create_task(self._catch_up(conn, refreshing=True))
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshing.discard)
 
     def _end_session(self, event: StoredEvent) -> None:
         session_id = loads(event.data).get("session_id")
@@ -193,6 +248,8 @@ class Gateway:
         if hello is None:
             return
         actor, after = hello
+        ws.scope["headers"] = []  # nothing of the handshake is needed past the hello: let it go
+        ws.__dict__.pop("_headers", None)
         conn = Connection(ws, actor, self.queue_size)
         self.index(conn, await audiences_of(actor.id))
         WEBSOCKETS_OPEN.inc()
@@ -201,6 +258,7 @@ class Gateway:
         except (WebSocketDisconnect, OSError):  # gone before the replay ended: theirs to resume
             log.info("person %s left during replay, at event %s", conn.person_id, conn.last_sent)
         finally:
+            conn.close_code = conn.close_code or Close.NORMAL  # a refresh under way stops
             self.remove(conn)
             if self.presence is not None:
                 self.presence.forget(id(conn))
@@ -232,35 +290,83 @@ class Gateway:
         return None
 
     async def _run(self, conn: Connection, actor: Actor, after: int) -> None:
-        await conn.ws.send_text(dumps({"type": "ready", "last_event_id": await head_id()}))
+        conn.send(text_frame(dumps({"type": "ready", "last_event_id": await head_id()})))
         conn.last_sent = after
-        await self.replay(conn)
-        conn.tasks = [asyncio.create_task(self._write(conn)), asyncio.create_task(self._read(conn))]
+        await self._catch_up(conn)
         expiry = asyncio.get_running_loop().call_later(
             max(0.0, actor.token_expires - time.time()), conn.stop, Close.UNAUTHORIZED
         )  # the access token expired: the client refreshes and resumes
         try:
-            await asyncio.wait(conn.tasks, return_when=asyncio.FIRST_COMPLETED)
+            await self._read_until_stopped(conn)
         finally:
             expiry.cancel()
-            for task in conn.tasks:
-                task.cancel()
-            await asyncio.gather(*conn.tasks, return_exceptions=True)
         if conn.close_code is not None:
             await _close(conn.ws, conn.close_code, "")
 
+    async def _read_until_stopped(self, conn: Connection) -> None:
+        """Read in this (the ASGI) task; `Connection.stop` cancels it, which ends here."""
+        conn.reading = not conn.stopped
+        try:
+            if conn.reading:
+                await self._read(conn)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not conn.stopped or task is None or task.uncancel() > 0:
+                raise  # not ours: the server is shutting down
+        finally:
+            conn.reading = False
+
+    async def _catch_up(self, conn: Connection, refreshing: bool = False) -> None:
+        """Replay up to the head, then send the frames held meanwhile and go live; again
+        whenever a held event changes the person's audiences."""
+        reindex = refreshing
+        try:
+            while not conn.stopped:
+                if reindex and not await self._reindex(conn):
+                    return
+                await self.replay(conn)
+                reindex = self._release(conn)
+                if not reindex:
+                    return
+        except (WebSocketDisconnect, OSError):
+            if not refreshing:
+                raise
+            # a refresh task: the reading task sees the socket go
+
+    async def _reindex(self, conn: Connection) -> bool:
+        audiences = await audiences_of(conn.person_id)
+        if conn.stopped:  # closed meanwhile: it must not come back into the index
+            return False
+        self.index(conn, audiences)
+        return True
+
+    def _release(self, conn: Connection) -> bool:
+        """Send the held frames not replayed; True (holding the rest) at a refresh event."""
+        held, conn.held = conn.held or [], None
+        for n, (event_id, frame, refresh, audience) in enumerate(held):
+            if event_id <= conn.last_sent or audience not in conn.audiences:
+                continue  # replayed, or queued before the person left that audience
+            conn.last_sent = event_id
+            conn.send(frame)
+            if refresh:
+                conn.held = held[n + 1:]
+                return True
+        return False
+
     async def replay(self, conn: Connection) -> None:
-        """Send what the person may see after `last_sent`, up to the head, in pages."""
+        """Send what the person may see after `last_sent`, up to the head, in pages; waits for
+        the socket to drain between pages (a slow reader slows its own replay only)."""
         upto = await head_id()
-        while conn.last_sent < upto:
+        while conn.last_sent < upto and not conn.stopped:
             events = await read_for(conn.audiences, after=conn.last_sent, upto=upto,
                                     limit=REPLAY_PAGE)
             if await self._reset_if_pruned(conn, upto):
                 return
             EVENTS_DELIVERED.inc(len(events))
             for event in events:
-                await conn.ws.send_text(event_frame(event))
+                conn.wire.write(event_frame(event))
                 conn.last_sent = event.id
+                await conn.wire.drain()
             if len(events) < REPLAY_PAGE:
                 conn.last_sent = max(conn.last_sent, upto)
                 return
@@ -272,25 +378,10 @@ class Gateway:
         try:
             await check_resume(conn.last_sent, head=upto)
         except FeedReset as reset:
-            await conn.ws.send_text(dumps(reset.frame()))
+            conn.wire.write(text_frame(dumps(reset.frame())))
             conn.last_sent = reset.last_event_id
             return True
         return False
-
-    async def _write(self, conn: Connection) -> None:
-        while not conn.stopped:
-            event_id, frame, refresh, audience = await conn.queue.get()
-            if event_id and event_id <= conn.last_sent:
-                continue  # already sent by a replay
-            if audience and audience not in conn.audiences:
-                continue  # queued before the person left that audience (e.g. a conversation)
-            await conn.ws.send_text(frame)
-            conn.last_write = time.monotonic()
-            if event_id:
-                conn.last_sent = event_id
-            if refresh:
-                self.index(conn, await audiences_of(conn.person_id))
-                await self.replay(conn)
 
     async def _read(self, conn: Connection) -> None:
         while True:
@@ -307,7 +398,7 @@ class Gateway:
                 conn.stop(Close.BAD_FRAME)
                 return
             if isinstance(frame, dict) and frame.get("type") == "ping":
-                conn.offer(0, PONG)
+                conn.send(PONG)
             elif isinstance(frame, dict) and frame.get("type") == "presence":
                 self._presence(conn, frame.get("state"))
 
@@ -317,6 +408,26 @@ class Gateway:
             return
         if not isinstance(state, str) or not self.presence.report(id(conn), conn.session_id, state):
             conn.stop(Close.BAD_FRAME)
+
+
+class FeedSocketShortcut:
+    """ASGI middleware: `/v1/ws` straight to the gateway, past the rest of the stack.
+
+    A websocket's task stays suspended in its handler for hours; every middleware, the router
+    and the route wrappers under it would each keep a coroutine frame per socket (about 4 KiB
+    in all). Observe stays outside: it logs and counts the socket when it ends.
+    """
+
+    def __init__(self, app: ASGIApp, *, gateway: Gateway, route: BaseRoute) -> None:
+        self.app, self.gateway, self.route = app, gateway, route
+        self.path: str = getattr(route, "path")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = self.route
+        await self.gateway.serve(WebSocket(scope, receive, send))
 
 
 async def _close(ws: WebSocket, code: int, reason: str) -> None:

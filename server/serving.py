@@ -19,10 +19,13 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
 
 from core.config import Settings
 from core.errors import ApiError
 from core.jsonutil import dumps
+from server.wire import RAW_WIRE
 
 
 def _seconds(name: str, default: float) -> float:
@@ -98,6 +101,91 @@ except ImportError:  # httptools is optional in uvicorn
     PROTOCOL = GuardedH11
 
 
+class SlimQueue:
+    """What uvicorn's websocket protocol uses of `asyncio.Queue` (put_nowait, get, empty) for
+    one reader: a list and a future made only while the reader waits. An `asyncio.Queue`
+    allocates three deques (~2.3 KiB) per socket."""
+
+    __slots__ = ("items", "waiter")
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self.waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        self.items.append(item)
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def get(self) -> Any:
+        while not self.items:
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        return self.items.pop(0)
+
+    def empty(self) -> bool:
+        return not self.items
+
+
+class SlimEvent:
+    """`asyncio.Event` without the deque it allocates up front (~0.8 KiB per socket)."""
+
+    __slots__ = ("value", "waiters")
+
+    def __init__(self) -> None:
+        self.value = False
+        self.waiters: list[asyncio.Future[None]] = []
+
+    def set(self) -> None:
+        self.value = True
+        for waiter in self.waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self.waiters = []
+
+    def clear(self) -> None:
+        self.value = False
+
+    def is_set(self) -> bool:
+        return self.value
+
+    async def wait(self) -> None:
+        if not self.value:
+            waiter = asyncio.get_running_loop().create_future()
+            self.waiters.append(waiter)
+            await waiter
+
+
+class FeedWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websockets-sansio protocol, lending itself to the gateway (`server.wire`).
+
+    The gateway writes event frames it encoded once straight to `transport` (uvicorn writes
+    every frame of its own at once too, so nothing of ours can interleave with a half-written
+    one), reads `close_sent` and waits on `writable`. These are uvicorn internals: the versions
+    are pinned in pyproject.toml and tests/server/test_wire.py fails if they change shape.
+    Its per-socket queue and event are swapped for slimmer ones (same methods, one reader).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = SlimQueue()  # type: ignore[assignment]
+        self.writable = SlimEvent()  # type: ignore[assignment]
+        self.writable.set()
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        if not self.close_sent:  # upgraded: the scope exists and the app task is starting
+            self.scope["extensions"][RAW_WIRE] = self  # type: ignore[index]
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept":  # the handshake is done: let it go
+            self.request = self.response = None  # type: ignore[assignment]
+
+
 class BodyTimeout:
     """ASGI middleware: each chunk of a request body must come within the app's
     `state.body_timeout` seconds, or the request ends with 408 and its connection closes."""
@@ -136,7 +224,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "http": PROTOCOL,
         # No per-message compression: it costs ~40 KiB of zlib state per socket, and events
         # are small and serialised once for all recipients.
-        "ws": "websockets-sansio", "ws_max_size": settings.ws_frame_limit_bytes,
+        "ws": FeedWebSocketProtocol, "ws_max_size": settings.ws_frame_limit_bytes,
         "ws_per_message_deflate": False,
         "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None,
     }
