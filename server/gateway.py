@@ -384,7 +384,7 @@ class Gateway:
         return False
 
     async def _read(self, conn: Connection) -> None:
-        while True:
+        while not conn.stopped:  # a frame handled here may have stopped it (a bad presence)
             message = await conn.ws.receive()
             if message["type"] == "websocket.disconnect":
                 return
