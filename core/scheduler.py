@@ -8,8 +8,6 @@ a restart loses nothing and work that fell due while every process was down runs
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -20,6 +18,7 @@ from tortoise.expressions import Q
 
 from core.clock import utcnow
 from core.jsonutil import dumps, loads
+from core.looping import PollingLoop
 from core.metrics import JOB_LAG, JOBS_OVERDUE, JOBS_RUN
 from core.models import Job
 
@@ -51,36 +50,15 @@ async def cancel(key: str) -> None:
     await Job.filter(key=key, state="pending").update(state="cancelled")
 
 
-class Scheduler:
+class Scheduler(PollingLoop):
+    label = "scheduler"
+
     def __init__(self, *, poll_seconds: float = 1.0, owner: str | None = None) -> None:
-        self.poll_seconds = poll_seconds
+        super().__init__(poll_seconds=poll_seconds)
         self.owner = owner or uuid.uuid4().hex
-        self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop())
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.run_due()
-            except Exception:
-                log.exception("scheduler pass failed")
-            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_seconds):
-                    await self._wake.wait()
-            self._wake.clear()
+    async def run_pass(self) -> None:
+        await self.run_due()
 
     async def run_due(self, limit: int = 100) -> int:
         """Claim and run every job due now; returns how many this process ran."""

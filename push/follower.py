@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 
 from core.clock import utcnow
 from core.feed import head_id, read_all
+from core.looping import PollingLoop
 from core.rawsql import changed
 from push.escalation import note_escalations
 from push.models import PushChannel, PushCursor, PushNotification
@@ -35,45 +36,31 @@ class LostLease(Exception):
     """Another process took the follower over: this batch is rolled back."""
 
 
-class Follower:
+class Follower(PollingLoop):
+    label = "push follower"
+
     def __init__(self, *, batch: int, previews: tuple[str, ...], poll_seconds: float,
                  on_rows: asyncio.Event | None = None, lease: timedelta = LEASE,
                  escalate_after: timedelta | None = None) -> None:
         self.lease = lease
-        self.batch, self.previews, self.poll_seconds = batch, previews, poll_seconds
+        super().__init__(poll_seconds=poll_seconds)
+        self.batch, self.previews = batch, previews
         self.escalate_after = escalate_after  # None: no SMS sender, no escalation
         self.owner = uuid.uuid4().hex
         self.on_rows = on_rows  # set when rows were written (wakes this process's sender)
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop())
 
     async def stop(self) -> None:
         """Stop, and hand the lease back so another process takes over at once."""
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        running = self._task is not None
+        await super().stop()
+        if running:
             with contextlib.suppress(Exception):
                 await changed("UPDATE push_cursor SET lease_until = NULL WHERE name = {} AND "
                               "lease_owner = {}", CURSOR, self.owner)
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                while await self.step() >= self.batch:
-                    pass
-            except Exception:
-                log.exception("push follower pass failed")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_seconds):
-                    await self._wake.wait()
-            self._wake.clear()
+    async def run_pass(self) -> None:
+        while await self.step() >= self.batch:
+            pass
 
     async def step(self) -> int:
         """Map one batch if this process holds the lease; how many events it mapped."""

@@ -11,7 +11,6 @@ the phone shows one notification, never two.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import uuid
@@ -23,6 +22,7 @@ from typing import Any
 from core.clock import utcnow
 from core.db import dialect
 from core.jsonutil import loads
+from core.looping import PollingLoop
 from core.rawsql import fetch
 from push.metrics import count_outcome
 from push.models import PushChannel, PushNotification
@@ -50,38 +50,22 @@ class Claimed:
     channel: PushChannel | None
 
 
-class Sender:
+class Sender(PollingLoop):
+    label = "push sender"
+
     def __init__(self, providers: Mapping[str, Provider], *, batch: int, poll_seconds: float,
                  give_up_seconds: float, lease: timedelta = LEASE,
                  concurrency: int = CONCURRENCY) -> None:
         self.providers = dict(providers)
         self.lease, self.concurrency = lease, concurrency
-        self.batch, self.poll_seconds, self.give_up = batch, poll_seconds, give_up_seconds
+        super().__init__(poll_seconds=poll_seconds)
+        self.batch, self.give_up = batch, give_up_seconds
         self.owner = uuid.uuid4().hex
-        self.wake_event = asyncio.Event()
         self._limit = asyncio.Semaphore(concurrency)
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop())
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                while await self.run_due() >= min(self.batch, self.concurrency):
-                    pass
-            except Exception:
-                log.exception("push sender pass failed")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll_seconds):
-                    await self.wake_event.wait()
-            self.wake_event.clear()
+    async def run_pass(self) -> None:
+        while await self.run_due() >= min(self.batch, self.concurrency):
+            pass
 
     async def run_due(self) -> int:
         """Claim, send and record one batch of due notifications; how many were claimed."""
