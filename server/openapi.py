@@ -32,6 +32,9 @@ BODY_ERRORS = {
     422: "A field is missing or not valid; `errors` names each one.",
 }
 QUERY_422 = "A query parameter is not valid; `errors` names each one."
+COOKIE_403 = ("With a browser session (the console's cookies): the session's CSRF token is "
+              "missing from `X-CSRF-Token`, or the request comes from another origin.")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class ReplySchema(GenerateJsonSchema):
@@ -141,7 +144,10 @@ def _problems(route: ApiRoute) -> dict[int, str]:
         found[422] = QUERY_422
     if route.headers:
         found.setdefault(400, "A header is not valid.")
-    return {**found, **route.errors}
+    merged = {**found, **route.errors}
+    if route.auth and route.method not in SAFE_METHODS:  # a write may come with cookies
+        merged[403] = f"{merged[403]} Or: {COOKIE_403}" if 403 in merged else COOKIE_403
+    return merged
 
 
 def _response(status: int, reply: Reply, components: Components) -> dict[str, Any]:

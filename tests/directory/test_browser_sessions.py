@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest_asyncio
 import websockets
-from conftest import PASSWORD, Server, logged_in, make_person
+from conftest import PASSWORD, Server, checked, logged_in, make_person
 
 from directory.browser import csrf_token
 from directory.models import Session
@@ -22,7 +22,7 @@ Json = dict[str, Any]
 @pytest_asyncio.fixture(loop_scope="session")
 async def browser(server: Server) -> AsyncIterator[httpx.AsyncClient]:
     """A cookie-keeping client that speaks like the console: same origin, no Authorization."""
-    transport = httpx.ASGITransport(app=server.app, client=("127.0.0.1", 40001))
+    transport = checked(httpx.ASGITransport(app=server.app, client=("127.0.0.1", 40001)))
     host = f"127.0.0.1:{server.port}"
     async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}",
                                  headers={"origin": f"http://{host}"}) as client:
