@@ -133,7 +133,12 @@ async def ensure_artifact(document: Document, *, actor: Actor, settings: Setting
     found = await Artifact.get_or_none(document_id=document.id)
     if found is not None or document.direction != Direction.OUTGOING:
         return found  # type: ignore[return-value]
-    return await do_render_document(document, actor=actor, settings=settings, root=root)
+    try:
+        return await do_render_document(document, actor=actor, settings=settings, root=root)
+    except Conflict as exc:  # issuing's own render finished first: that PDF is the one
+        if exc.slug != "already-rendered":
+            raise
+    return await Artifact.get(document_id=document.id)
 
 
 async def render_after_issue(document: Document, *, actor: Actor, settings: Settings,
