@@ -6,14 +6,13 @@ have FCM's shape, with an FcmError `errorCode` in `details`."""
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from aiohttp import web
 from jose import jwt
 from jose.exceptions import JOSEError
 
-from .http_fake import HttpFake, bearer, json_body, reply
+from .http_fake import OAuthFake, bearer, json_body, reply
 from .script import Answer
 
 TOKEN_PATH = "/token"
@@ -37,20 +36,12 @@ BAD_TOKEN = fcm_error(
 )
 
 
-class FakeFcm(HttpFake):
+class FakeFcm(OAuthFake):
+    token_path, token_prefix = TOKEN_PATH, "ya29.fake"
+
     def __init__(self, *, project_id: str, email: str, public_pem: str, latency: float = 0.0):
         super().__init__(latency)
         self.project_id, self.email, self.public_pem = project_id, email, public_pem
-        self.token_requests = 0
-        self._tokens: set[str] = set()
-        self._serial = itertools.count(1)
-
-    @property
-    def token_url(self) -> str:
-        return self.url + TOKEN_PATH
-
-    def expire_tokens(self) -> None:
-        self._tokens.clear()
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -64,10 +55,7 @@ class FakeFcm(HttpFake):
         if not self._assertion_ok(str(form.get("assertion", ""))):
             refused = {"error": "invalid_grant", "error_description": "bad jwt"}
             return web.json_response(refused, status=400)
-        token = f"ya29.fake-{next(self._serial)}"
-        self._tokens.add(token)
-        granted = {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
-        return web.json_response(granted)
+        return self.grant()
 
     def _assertion_ok(self, assertion: str) -> bool:
         try:
@@ -80,7 +68,7 @@ class FakeFcm(HttpFake):
 
     async def send(self, request: web.Request) -> web.Response:
         await self.pause()
-        if bearer(request) not in self._tokens:
+        if not self.token_valid(bearer(request)):
             return reply(UNAUTHENTICATED)
         body = await json_body(request)
         self.script.record(request.path, {k.lower(): v for k, v in request.headers.items()}, body)

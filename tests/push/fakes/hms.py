@@ -9,7 +9,6 @@ gets HTTP 401 code 80200003, as Huawei answers an expired one. Success is HTTP 2
 from __future__ import annotations
 
 import base64
-import itertools
 import json
 import time
 
@@ -18,7 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from .http_fake import HttpFake, bearer, json_body, reply
+from .http_fake import OAuthFake, bearer, json_body, reply
 from .script import Answer
 
 TOKEN_PATH = "/oauth2/v3/token"
@@ -33,24 +32,15 @@ INVALID_TOKEN = hms_code("80300007", "All the tokens are invalid")
 BAD_MESSAGE = hms_code("80100003", "Illegal payload")
 
 
-class FakeHms(HttpFake):
+class FakeHms(OAuthFake):
+    token_path, token_prefix = TOKEN_PATH, "hms-access"
+
     def __init__(self, *, app_id: str, client_secret: str, latency: float = 0.0,
                  account_public_pem: str = "", sub_account: str = "") -> None:
         super().__init__(latency)
         self.app_id, self.client_secret = app_id, client_secret
         self.account_public_pem, self.sub_account = account_public_pem, sub_account
         self.account_tokens: set[str] = set()  # distinct v3 JWTs seen
-        self.token_lifetime = 3600
-        self.token_requests = 0
-        self._tokens: dict[str, float] = {}
-        self._serial = itertools.count(1)
-
-    @property
-    def token_url(self) -> str:
-        return self.url + TOKEN_PATH
-
-    def expire_tokens(self) -> None:
-        self._tokens.clear()
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -70,14 +60,11 @@ class FakeHms(HttpFake):
         ):
             refused = {"error": 1101, "error_description": "invalid client"}
             return web.json_response(refused, status=400)
-        token = f"hms-access-{next(self._serial)}"
-        self._tokens[token] = time.time() + self.token_lifetime
-        return web.json_response({"access_token": token, "expires_in": self.token_lifetime,
-                             "token_type": "Bearer"})
+        return self.grant()
 
     async def send(self, request: web.Request) -> web.Response:
         await self.pause()
-        if self._tokens.get(bearer(request), 0) < time.time():
+        if not self.token_valid(bearer(request)):
             return reply(hms_code("80200003", "OAuth token expired", 401))
         body = await json_body(request)
         self.script.record(request.path, {k.lower(): v for k, v in request.headers.items()}, body)

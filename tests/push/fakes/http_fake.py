@@ -8,6 +8,8 @@ of requests a second on a core it shares, and measure Tongban rather than itself
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -104,3 +106,34 @@ async def json_body(request: web.Request) -> dict[str, Any]:
 def bearer(request: web.Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return token if scheme.lower() == "bearer" else ""
+
+
+class OAuthFake(HttpFake):
+    """A fake vendor that hands out OAuth access tokens at `token_path`, each good for
+    `token_lifetime` seconds (Huawei Push Kit v1, FCM)."""
+
+    token_path = "/token"
+    token_prefix = "access"
+
+    def __init__(self, latency: float = 0.0) -> None:
+        super().__init__(latency)
+        self.token_lifetime = 3600
+        self.token_requests = 0
+        self._tokens: dict[str, float] = {}
+        self._serial = itertools.count(1)
+
+    @property
+    def token_url(self) -> str:
+        return self.url + self.token_path
+
+    def expire_tokens(self) -> None:
+        self._tokens.clear()
+
+    def grant(self) -> web.Response:
+        token = f"{self.token_prefix}-{next(self._serial)}"
+        self._tokens[token] = time.time() + self.token_lifetime
+        return web.json_response({"access_token": token, "expires_in": self.token_lifetime,
+                                  "token_type": "Bearer"})
+
+    def token_valid(self, token: str) -> bool:
+        return self._tokens.get(token, 0) >= time.time()
